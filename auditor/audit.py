@@ -1,0 +1,76 @@
+"""One audit, end to end: config -> snapshot -> rules -> results -> scored Report.
+
+This is the seam the CLI, the tests and the benchmarks call. It reads files (through the
+Project) but never writes; rendering and exit codes are the CLI's business.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from auditor import __version__
+from auditor.config import Config, ConfigError, load_config
+from auditor.engine import Engine
+from auditor.model import Report
+from auditor.project import Project
+from auditor.rules_loader import RuleFileError, load_rules
+from auditor.scoring import summarise
+from auditor.selection import unknown_selectors
+
+
+@dataclass
+class AuditOptions:
+    config_file: str | None = None
+    no_config: bool = False
+    overrides: dict[str, Any] = field(default_factory=dict)  # CLI values; None = not given
+    today: _dt.date | None = None
+    display_path: str | None = None
+
+
+def prepare(path: Path, options: AuditOptions) -> tuple[Config, list, set[str]]:
+    """Configuration and rules for a run; raises ConfigError / RuleFileError (exit 2)."""
+    config = load_config(path, config_file=options.config_file, no_config=options.no_config,
+                         overrides=options.overrides)
+    rule_paths = [(config.base_dir or path) / p for p in config.get("rule-paths", [])]
+    # rule-paths from the audited repository's own config must stay inside it
+    from_repo = options.config_file is None and config.source is not None
+    rules, user_ids = load_rules(rule_paths, user_root=path if from_repo else None)
+    for key in ("select", "ignore"):
+        unknown = unknown_selectors(rules, config.get(key) or [])
+        if unknown:
+            where = f"{config.source}: " if config.source and not options.overrides.get(key) else ""
+            raise ConfigError(f"{where}{key}: unknown rule or category {', '.join(map(repr, unknown))}")
+    return config, rules, user_ids
+
+
+def run_audit(path: str | Path, options: AuditOptions | None = None) -> Report:
+    options = options or AuditOptions()
+    started = time.perf_counter()
+    root = Path(path)
+    project = Project(root)  # validates the path first: a missing path is exit 2
+    config, rules, user_ids = prepare(project.root, options)
+    project.exclude = list(config.get("exclude") or [])  # the listing is lazy: not built yet
+    project.display_path = options.display_path or str(path)
+    engine = Engine(project, rules, config, user_rule_ids=user_ids, today=options.today)
+    results = engine.run()
+    summary = summarise(results, category_weights=config.get("category-weights"),
+                        threshold=config.get("fail-under"))
+    git = project.fact("git")
+    return Report(
+        tool_version=__version__,
+        target_path=project.display_path,
+        git=git.to_report() if git else None,
+        profile=config["profile"],
+        summary=summary,
+        results=results,
+        problems=project.problems,
+        duration_ms=int((time.perf_counter() - started) * 1000),
+        notices=engine.expired_waivers(),
+    )
+
+
+__all__ = ["AuditOptions", "run_audit", "prepare", "ConfigError", "RuleFileError"]
