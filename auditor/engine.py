@@ -115,8 +115,22 @@ def evidence_for(status: str, out: Outcome) -> list[Evidence]:
     evidence = list(out.evidence[:MAX_EVIDENCE])
     if not evidence and out.searched:
         verb = "checked" if status == "pass" else "searched for"
-        evidence = [Evidence(None, None, f"{verb} {out.searched}")]
-    return evidence
+        evidence = [Evidence(None, None, f"{verb} {clause}") for clause in _clauses(out.searched)]
+    return evidence[:MAX_EVIDENCE]
+
+
+def _clauses(searched: str) -> list[str]:
+    """Split a combined `searched` text ("A; or B; or C") into one item per alternative."""
+    parts = re.split(r"; (?:or|and) ", searched)
+    return [p.strip() for p in parts if p.strip()]
+
+
+def _statement(title: str) -> str:
+    """'Experiments are tracked' -> 'experiments are tracked' (but keep 'CI runs ...')."""
+    first = title.split(" ", 1)[0]
+    if len(first) > 1 and first.isupper():  # an acronym: CI, DVC, README
+        return title
+    return title[:1].lower() + title[1:]
 
 
 def _summarise(evidence: list[Evidence]) -> str:
@@ -139,4 +153,4 @@ def message_for(rule: Rule, status: str, out: Outcome) -> str:
         return f"Check could not run: {out.searched}."
     if out.evidence:
         return f"Failed: {_summarise(out.evidence)}."
-    return f"Not found: {out.searched}." if out.searched else "Failed."
+    return f"No evidence that {_statement(rule.title.rstrip('.'))}."

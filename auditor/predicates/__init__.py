@@ -20,9 +20,48 @@ PREDICATES: dict[str, str] = {
     "dir": "auditor.predicates.files:dir_exists",
     "text": "auditor.predicates.files:text_matches",
     "toml-key": "auditor.predicates.files:toml_key",
+    # CI systems, jobs, commands, triggers, matrices (auditor/predicates/ci.py)
+    "ci": "auditor.predicates.ci:ci_configured",
+    "ci-runs": "auditor.predicates.ci:ci_runs",
+    "ci-trigger": "auditor.predicates.ci:ci_trigger",
+    "ci-matrix": "auditor.predicates.ci:ci_matrix",
+    "ci-uses": "auditor.predicates.ci:ci_uses",
+    "pre-commit-ci": "auditor.predicates.ci:precommit_ci",
+    "ruff-selects": "auditor.predicates.ci:ruff_selects",
     # composition with other rules and named Python checks
     "rule": "auditor.predicates.meta:rule_passes",
     "python": "auditor.predicates.meta:python_check",
+    # git work tree, remotes and history (auditor/predicates/git.py)
+    "git": "auditor.predicates.git:git_state",
+    "git-history": "auditor.predicates.git:git_history",
+    # dependencies, lock files and pre-commit hooks (auditor/predicates/deps.py)
+    "dependency": "auditor.predicates.deps:dependency",
+    "deps": "auditor.predicates.deps:deps",
+    "precommit-hook": "auditor.predicates.deps:precommit_hook",
+    # pipelines, containers, Kubernetes, IaC, monitoring configs (auditor/predicates/infra.py)
+    "dvc": "auditor.predicates.infra:dvc",
+    "make-target": "auditor.predicates.infra:make_target",
+    "mlproject": "auditor.predicates.infra:mlproject",
+    "container": "auditor.predicates.infra:container",
+    "container-runs": "auditor.predicates.infra:container_runs",
+    "k8s-kind": "auditor.predicates.infra:k8s_kind",
+    "k8s-field": "auditor.predicates.infra:k8s_field",
+    "iac": "auditor.predicates.infra:iac",
+    "iac-resource": "auditor.predicates.infra:iac_resource",
+    "monitoring-config": "auditor.predicates.infra:monitoring_config",
+    "pipeline-file": "auditor.predicates.infra:pipeline_file",
+    "infra-schedule": "auditor.predicates.infra:infra_schedule",
+    # first-party Python code and notebooks, via the Python index (auditor/predicates/python.py)
+    "imports": "auditor.predicates.python:imports",
+    "calls": "auditor.predicates.python:calls",
+    "strings": "auditor.predicates.python:strings",
+    "attribute": "auditor.predicates.python:attribute",
+    "defines": "auditor.predicates.python:defines",
+    "subclass": "auditor.predicates.python:subclass",
+    "decorator": "auditor.predicates.python:decorator",
+    "framework": "auditor.predicates.python:framework",
+    "ml-code": "auditor.predicates.python:ml_code",
+    "training-code": "auditor.predicates.python:training_code",
 }
 
 MAX_EVIDENCE = 20

@@ -48,12 +48,16 @@ def _result_block(r: Result, s: _Style, *, with_fix: bool) -> list[str]:
             f"{r.rule.slug} {s('[' + sev + ']', 'dim')}  {r.rule.title}")
     lines = [head]
     lines += _wrap(r.message, "      ")
-    for e in r.evidence[:5]:
+    # Found items are worth five lines; "searched for" notes three (--format json has all).
+    shown = 5 if any(e.path for e in r.evidence) else 3
+    for e in r.evidence[:shown]:
         where = _where(e)
         text = f"{where}  {e.detail}" if where else e.detail
-        lines.append(s(f"      · {text}"[: WIDTH + 10], "dim"))
-    if len(r.evidence) > 5:
-        lines.append(s(f"      · … {len(r.evidence) - 5} more", "dim"))
+        if len(text) > WIDTH - 8:
+            text = text[: WIDTH - 9] + "…"
+        lines.append(s(f"      · {text}", "dim"))
+    if len(r.evidence) > shown:
+        lines.append(s(f"      · … {len(r.evidence) - shown} more", "dim"))
     if with_fix:
         fix = _wrap(f"fix: {r.rule.fix}", "      ")
         lines += [s(fix[0], "cyan")] + [s(line, "cyan") for line in fix[1:]]
