@@ -1,0 +1,3 @@
+"""Customer churn prediction: data preparation, training, evaluation and online scoring."""
+
+__version__ = "1.4.0"

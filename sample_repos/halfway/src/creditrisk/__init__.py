@@ -1,0 +1,1 @@
+"""Loan default risk model for the credit team."""
