@@ -3,7 +3,8 @@
 - `no_splits` / `reproducible_splits` (DATA005): every split or subsample is seeded;
 - `explicit_validation` (DATA003): assert/raise checks on data in data-loading code;
 - `prep_in_modules` (DATA004): data preparation is not only in notebooks;
-- `hub_datasets` (DATA002): datasets pulled from a hub (not a local file through a hub API).
+- `hub_datasets` (DATA002): datasets pulled from a hub (not a local file through a hub API);
+- `dataset_docs` (DATA006): a README in a data folder or a docs page about the data.
 
 All of them read the Python index (`project.fact("python")`); test files are left out.
 """
@@ -163,10 +164,26 @@ DATA_LOADERS = ["pandas.read_*", "polars.read_*", "polars.scan_*", "dask.datafra
                 ".read.parquet", ".read.json", ".read.table", "numpy.load", "numpy.loadtxt", "numpy.genfromtxt",
                 "pyarrow.parquet.read_table", "sklearn.datasets.fetch_*", "tensorflow_datasets.load"]
 _DATA_PATH = re.compile(r"(?i)(^|/)[^/]*(data|load|ingest|prep|valid|schema|clean|etl|feature|extract)[^/]*$")
+# `shape` is not among them: `assert X.shape[1] == self.n_features_in_` inside an estimator or
+# `if df.shape[0] == 0: raise` on a query result are consistency checks, not data validation
 _CHECK_NAMES = {"isna", "isnull", "notna", "notnull", "hasnans", "columns", "dtypes", "dtype", "schema",
                 "between", "duplicated", "nunique", "is_unique", "empty", "select_dtypes", "issubset",
-                "issuperset", "null_count", "is_null", "is_nan", "isnan", "isfinite", "isin", "shape"}
-_CHECK_NAME_RX = re.compile(r"(?i)(missing|null|nan$|schema|column|cols$|dtype|range|bounds)")
+                "issuperset", "null_count", "is_null", "is_nan", "isnan", "isfinite", "isin"}
+# a name made of these words checks data (`missing_cols`, `n_nulls`, `valid_range`, `ColumnType`) ...
+_CHECK_TOKENS = frozenset({"missing", "null", "nulls", "nan", "nans", "na", "schema", "column", "columns",
+                           "col", "cols", "dtype", "dtypes", "range", "bounds"})
+# ... unless it is a behaviour flag (`download_if_missing`, `ignore_missing`, `allow_nan`)
+_FLAG_TOKENS = frozenset({"if", "download", "allow", "ignore", "skip", "drop", "fill", "create", "use",
+                          "raise", "warn", "handle", "keep", "errors", "on"})
+_TOKEN_SPLIT = re.compile(r"[_\W]+|(?<=[a-z0-9])(?=[A-Z])")
+
+
+def is_check_name(name: str) -> bool:
+    """A name used in a guard that inspects data: `isna`, `columns`, `missing_cols`, ..."""
+    if name in _CHECK_NAMES:
+        return True
+    tokens = {t.lower() for t in _TOKEN_SPLIT.split(name) if t}
+    return bool(tokens & _CHECK_TOKENS) and not tokens & _FLAG_TOKENS
 
 
 def is_data_loading(path: str, m) -> bool:
@@ -183,7 +200,7 @@ def explicit_validation(ctx) -> Outcome:
         if not is_data_loading(path, m):
             continue
         for g in m.guards:
-            hits = [n for n in g.names if n in _CHECK_NAMES or _CHECK_NAME_RX.search(n)]
+            hits = [n for n in g.names if is_check_name(n)]
             if hits:
                 verb = "assert" if g.kind == "assert" else "raise on a check"
                 ev.append(evidence(m, g.line, g.cell, f"{verb} of {', '.join(hits[:3])} in data-loading code"))
@@ -266,3 +283,57 @@ def hub_datasets(ctx) -> Outcome:
                 ev.append(evidence(m, c.line, c.cell, f"downloads a dataset from the Hub ({c.last})"))
                 break
     return Outcome(bool(ev), ev[:MAX_EVIDENCE], "datasets loaded from the Hugging Face Hub")
+
+
+# ---------------------------------------------------------------------------- DATA006
+# a folder that holds data: `data/`, `datasets/`, `raw_data/`, `test-data/` (not `data_science/`,
+# `databricks-iris/`, `metadata/` or `grafana_data_drift_dashboard/`, which only contain the word)
+_DATA_DIR = re.compile(r"(?i)^(?:[\w.-]*[-_])?(?:data|datasets?|data[-_]sets?)$")
+_DOCS_DIR = frozenset({"docs", "doc", "documentation"})
+# a documentation page about data: data.md, datasets.rst, training-data.md, data_dictionary.md
+_DATA_DOC_STEM = re.compile(
+    r"(?i)^(?:[\w-]*[-_])?(?:data|datasets?)(?:[-_](?:sheets?|cards?|descriptions?|dictionary|sources?|"
+    r"overview|schema|provenance|catalog|guide))?$")
+_DOC_SUFFIXES = (".md", ".rst", ".txt", ".markdown", ".adoc")
+# lines that are markup, not prose: mkdocstrings/sphinx directives and their options (`::: pkg.data`,
+# `.. automodule::`, `:toctree:`), headings, rules and code fences; prose has a few words per line
+_MARKUP_LINE = re.compile(r"^\s*(?::|\.\.\s|#|[=\-~^*+|]{3,}|```)")
+MIN_PROSE_CHARS = 80
+
+
+def _prose_chars(text: str) -> int:
+    return sum(len(line.strip()) for line in text.splitlines()[:400]
+               if not _MARKUP_LINE.match(line) and len(line.split()) >= 3)
+
+
+def dataset_docs(ctx) -> Outcome:
+    """A README inside a data folder (any depth), or a documentation page about the data
+    (`docs/data.md`, `docs/datasets/index.rst`) that has prose: an API-reference stub such as
+    mkdocstrings' `::: pkg.data` documents code, not data."""
+    project = ctx.project
+    ev: list[Evidence] = []
+    for path in project.files:
+        parts = path.split("/")
+        name = parts[-1]
+        stem, _, suffix = name.rpartition(".") if "." in name else (name, "", "")
+        dirs = parts[:-1]
+        if stem.lower() == "readme" or name.lower() == "readme":
+            data_dir = next((d for d in dirs if _DATA_DIR.match(d)), None)
+            if data_dir and not any(d in _DOCS_DIR for d in dirs):
+                ev.append(Evidence(path, None, f"README in data folder `{data_dir}/`"))
+                continue
+        if not any(d.lower() in _DOCS_DIR for d in dirs) or not name.lower().endswith(_DOC_SUFFIXES):
+            continue
+        below_docs = dirs[max(i for i, d in enumerate(dirs) if d.lower() in _DOCS_DIR) + 1:]
+        about_data = _DATA_DOC_STEM.match(stem) or (
+            stem.lower() in ("index", "readme") and below_docs and _DATA_DIR.match(below_docs[-1]))
+        if not about_data:
+            continue
+        text = project.read_text(path) or ""
+        if _prose_chars(text) >= MIN_PROSE_CHARS:
+            ev.append(Evidence(path, None, "documentation page about the data"))
+        if len(ev) >= MAX_EVIDENCE:
+            break
+    return Outcome(bool(ev), ev[:MAX_EVIDENCE],
+                   "a README in a data folder (data/, datasets/, raw_data/, ...) or a documentation page "
+                   "about the data (docs/data.md, docs/datasets/...) with prose, not an API stub")

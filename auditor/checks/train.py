@@ -4,7 +4,10 @@
   evaluated (scikit-learn/boosting `*Classifier`, logistic regression, classification metrics);
 - `config_file_read` (TRAIN002): ML code loads a config file and one exists;
 - `cli_hyperparameters` (TRAIN002): ML code exposes hyperparameters as CLI options or
-  environment variables.
+  environment variables;
+- `mlproject_parameters` (TRAIN002): an MLflow Project (not a test fixture) declares parameters;
+- `metrics_module` (TRAIN004): a metrics module of ML code, not service telemetry;
+- `tabular_training` (n/a condition of TRAIN009): training code fits tabular models.
 """
 
 from __future__ import annotations
@@ -100,7 +103,7 @@ CONFIG_FILE_GLOBS = ["**/params.yaml", "**/params.yml", "**/params.json", "**/co
                      "**/*params*.yaml", "**/*params*.yml", "**/*.gin", "**/*.cfg"]
 _CONFIG_READERS = ["yaml.safe_load", "yaml.load", "yaml.full_load", "yaml.unsafe_load", "toml.load",
                    "tomllib.load", "tomli.load", "omegaconf.OmegaConf.load", "omegaconf.OmegaConf.create",
-                   "dvc.api.params_show", "configparser.ConfigParser", "json.load", "ruamel.yaml.YAML",
+                   "dvc.api.params_show", "configparser.ConfigParser", "json.load", "json.loads", "ruamel.yaml.YAML",
                    "yaml.safe_load_all", "srsly.read_yaml", "hyperpyyaml.load_hyperpyyaml"]
 # a string naming a config file: "config.json", "conf/params.yaml", "hparams.json"
 _CONFIG_NAME = re.compile(r"(?i)(config|conf|param|hparam|setting)[\w./-]*\.(ya?ml|json|toml|cfg|ini|py)$"
@@ -108,6 +111,13 @@ _CONFIG_NAME = re.compile(r"(?i)(config|conf|param|hparam|setting)[\w./-]*\.(ya?
 _NON_CONFIG = {"setup.cfg", "pyproject.toml", "mkdocs.yml", "mkdocs.yaml", "environment.yml", "environment.yaml",
                "codecov.yml", "tox.ini", "mypy.ini", "pytest.ini"}
 _TOOL_DIRS = (".github/", ".gitlab/", ".circleci/", ".devcontainer/", ".vscode/", ".idea/")
+# a command-line option that takes the config file: `-c/--conf`, `--config`, `--config-file`, `--params`
+_CONFIG_OPTION = re.compile(r"(?i)^-{1,2}(conf|config|cfg|params|hparams|settings)([-_](file|path))?$")
+# a file of hyperparameters read at run time, often written next to the data rather than committed
+# (SageMaker's `hyperparameters.json`): reading it counts even when no such file is in the repository
+_HPARAM_FILE = re.compile(r"(?i)(^|[/\\])(hyper[-_]?)?(params|parameters|hparams)\.(json|ya?ml)$")
+# SDKs that define cloud training jobs: their job definitions are training code for this purpose
+_CLOUD_TRAINING_SDKS = ("sagemaker", "google.cloud.aiplatform", "azureml", "azure.ai.ml")
 
 
 def config_files(ctx) -> list[str]:
@@ -118,6 +128,8 @@ def config_files(ctx) -> list[str]:
         name = f.rsplit("/", 1)[-1]
         if name in _NON_CONFIG or name.startswith(".") or f.startswith(_TOOL_DIRS) or idx.is_test_file(f):
             continue
+        if any(part.startswith(".") for part in f.split("/")[:-1]):
+            continue  # a tool's own config (`.hyperlint/config.yaml`, `.dvc/config`), not a run's
         if "docker-compose" in name or name.startswith("compose."):
             continue
         out.append(f)
@@ -132,15 +144,24 @@ def config_file_read(ctx) -> Outcome:
     files = config_files(ctx)
     ev: list[Evidence] = []
     for path, m in idx.modules.items():
-        if m.is_test or path not in idx.ml_related:
+        if m.is_test:
             continue
-        names_config = any(_CONFIG_NAME.search(s.value) for s in m.strings)
+        cloud_job = bool(m.imports_any(_CLOUD_TRAINING_SDKS))
+        if path not in idx.ml_related and not cloud_job:
+            continue
+        names_config = any(_CONFIG_NAME.search(s.value) for s in m.strings) or any(
+            c.last == "add_argument" and any(isinstance(a, str) and _CONFIG_OPTION.match(a) for a in c.args)
+            for c in m.calls)
+        hparam_file = next((s.value for s in m.strings if _HPARAM_FILE.search(s.value)), None)
         for c in m.calls:
             if c.name == "dvc.api.params_show":
                 ev.append(evidence(m, c.line, c.cell, "reads DVC params (dvc.api.params_show)"))
                 break
             if c.name in ("exec", "runpy.run_path") and names_config and m.kind == "module":
                 ev.append(evidence(m, c.line, c.cell, "executes a config file given on the command line"))
+                break
+            if hparam_file and any_name_matches(c.name, _CONFIG_READERS):
+                ev.append(evidence(m, c.line, c.cell, f"reads hyperparameters from {hparam_file!r} with {c.name}()"))
                 break
             if not any_name_matches(c.name, _CONFIG_READERS) or not files:
                 continue
@@ -164,6 +185,11 @@ _CLI_CALLS = [".add_argument", "click.option", "click.argument", "typer.Option",
               "absl.flags.DEFINE_*", "tensorflow.compat.v1.flags.DEFINE_*", "os.getenv", "os.environ.get",
               ".add_option"]
 
+
+# a config object updated from the raw command line: minGPT's `config.merge_from_args(sys.argv[1:])`
+# (`--trainer.batch_size=32`), `cfg.override(sys.argv)`
+_ARGV_MERGE = re.compile(r"(?i)merge|override|update|apply|config|cfg|conf|param")
+_ARGV_ARGS = ("sys.argv", "sys.argv[]")
 
 _COMMAND_DECORATORS = [".command", "click.command", "click.group", ".callback"]
 _FUNCTION_CLIS = ["typer", "click", "fire"]
@@ -196,6 +222,10 @@ def cli_hyperparameters(ctx) -> Outcome:
             ev.append(evidence(m, fn_hit[0], None, fn_hit[1]))
             continue
         for c in m.calls:
+            if any(isinstance(a, dict) and a.get("expr") in _ARGV_ARGS for a in c.args) \
+                    and _ARGV_MERGE.search(c.last) and not c.last.startswith("parse"):
+                ev.append(evidence(m, c.line, c.cell, f"config overridden from the command line ({c.last}(sys.argv))"))
+                break
             if not any_name_matches(c.name, _CLI_CALLS):
                 continue
             names = [a for a in c.args if isinstance(a, str)]
@@ -205,5 +235,91 @@ def cli_hyperparameters(ctx) -> Outcome:
                 ev.append(evidence(m, c.line, c.cell, f"hyperparameter {kind} {hit!r}"))
                 break
     return Outcome(bool(ev), ev[:MAX_EVIDENCE],
-                   "hyperparameters exposed as CLI options (argparse/click/typer/absl) or environment "
-                   "variables in ML code")
+                   "hyperparameters exposed as CLI options (argparse/click/typer/absl), environment "
+                   "variables or config overrides from sys.argv in ML code")
+
+
+# ---------------------------------------------------------------------------- TRAIN004
+_TELEMETRY = ("prometheus_client", "opentelemetry", "statsd", "datadog", "bentoml._internal.server.metrics")
+
+
+def metrics_module(ctx) -> Outcome:
+    """`metrics.py` or `metrics/*.py` that is ML code and not service telemetry (Prometheus,
+    OpenTelemetry, StatsD): the project's model-evaluation metrics."""
+    idx = index(ctx)
+    ev: list[Evidence] = []
+    for path, m in idx.modules.items():
+        parts = path.split("/")
+        if m.kind != "module" or m.is_test or not (parts[-1] == "metrics.py" or "metrics" in parts[:-1]):
+            continue
+        if path in idx.ml_related and not m.imports_any(_TELEMETRY):
+            ev.append(Evidence(path, None, "metrics module in ML code"))
+    return Outcome(bool(ev), ev[:MAX_EVIDENCE], "a metrics.py or metrics/ module in ML code (not service telemetry)")
+
+
+_MLPROJECT_PARAMETERS = re.compile(r"^[ \t]+parameters:[ \t]*$", re.MULTILINE)
+
+
+def mlproject_parameters(ctx) -> Outcome:
+    """An MLflow Project (outside test fixtures) declares entry-point parameters, which
+    `mlflow run . -P alpha=0.5` sets without editing code."""
+    from auditor.facts.python import is_test_path
+
+    ev: list[Evidence] = []
+    for path in ctx.project.glob(["**/MLproject", "**/MLproject.yaml", "**/MLproject.yml"]):
+        if is_test_path(path):
+            continue  # a fixture of the test suite (BentoML's tests/integration/.../MLproject)
+        text = ctx.project.read_text(path) or ""
+        hit = _MLPROJECT_PARAMETERS.search(text)
+        if hit:
+            ev.append(Evidence(path, text.count("\n", 0, hit.start()) + 1, "MLflow Project entry point parameters"))
+    return Outcome(bool(ev), ev[:MAX_EVIDENCE], "MLflow Project entry points declaring parameters (outside tests)")
+
+
+# ---------------------------------------------------------------------------- TRAIN009
+# frameworks that fit tabular models; scikit-learn counts unless only its metrics, splitters,
+# utilities or toy datasets are used (a BERT fine-tuning script computing `accuracy_score`)
+_TABULAR_MODELLING = frozenset({"xgboost", "lightgbm", "catboost", "statsmodels", "pycaret", "autogluon",
+                                "h2o", "cuml", "pyspark.ml", "pyspark.mllib", "dask_ml", "sktime", "imblearn"})
+_SKLEARN_NON_MODELLING = ("sklearn.metrics", "sklearn.model_selection", "sklearn.utils", "sklearn.datasets",
+                          "sklearn.exceptions", "sklearn.calibration.calibration_curve")
+# data frames are tabular data, unless they only carry text or results next to a deep-learning model
+_DATAFRAMES = frozenset({"pandas", "polars", "modin", "cudf", "dask.dataframe", "vaex"})
+
+
+def _tabular_signal(m, fws: set[str]) -> str | None:
+    from auditor.facts.python import DEEP_LEARNING
+
+    hit = sorted(fws & _TABULAR_MODELLING)
+    if hit:
+        return hit[0]
+    sk = next((i.module for i in m.imports_any(["sklearn"])
+               if not any(i.module == x or i.module.startswith(x + ".") for x in _SKLEARN_NON_MODELLING)), None)
+    if sk:
+        return sk
+    frames = sorted(fws & _DATAFRAMES)
+    if frames and not fws & DEEP_LEARNING:
+        return frames[0]
+    return None
+
+
+def tabular_training(ctx) -> Outcome:
+    """Training code (with the first-party modules it imports) fits tabular models: scikit-learn
+    estimators, boosting libraries, statsmodels, ...; or trains on data frames without a
+    deep-learning framework. n/a condition of TRAIN009 (feature automation)."""
+    idx = index(ctx)
+    ev: list[Evidence] = []
+    for path in idx.training_modules:
+        group = [path] + idx.first_party_imports(path)
+        fws = {f for p in group for f in idx.frameworks.get(p, [])}
+        for p in group:
+            m = idx.modules.get(p)
+            what = _tabular_signal(m, fws) if m is not None else None
+            if what:
+                ev.append(Evidence(path, None, f"trains on tabular data ({what}"
+                                   + (f", in {p})" if p != path else ")")))
+                break
+        if len(ev) >= 5:
+            break
+    return Outcome(bool(ev), ev, "training code fitting tabular models (scikit-learn estimators, "
+                                 "boosting, statsmodels) or training on data frames without deep learning")

@@ -596,6 +596,9 @@ class Indexer:
                 ok, v = self.literal(a)
                 if not ok:
                     text = self.dotted(a)
+                    if text is None and isinstance(a, ast.Subscript):
+                        inner = self.dotted(a.value)  # `sys.argv[1:]` is recorded as "sys.argv[]"
+                        text = f"{inner}[]" if inner else None
                     v = {"expr": text[:MAX_RECV_LEN] if text else type(a).__name__}
                 args.append(v)
         facts.calls.append(Call(name, node.lineno, cell, kwargs, values, args, len(node.args),
@@ -782,6 +785,28 @@ class PythonIndex:
                     if cand in self.modules:
                         return cand
         return None
+
+    def modules_calling(self, patterns: Iterable[str]) -> frozenset[str] | None:
+        """Paths of files with a call whose last dotted part is the last part of one of the
+        (plain) patterns: a cheap superset of the files `name_matcher(patterns)` can match a
+        call in, built once per audit. None when a glob pattern makes that unknowable.
+        (A pre-filter for predicates that scan every call: auditor/cache.py's issue #6.)"""
+        lasts = set()
+        for p in patterns:
+            if any(c in p for c in "*?["):
+                return None
+            lasts.add(p.lstrip(".").rsplit(".", 1)[-1])
+        by_last = self.memo.get("_calls_by_last")
+        if by_last is None:
+            by_last = {}
+            for path, m in self.modules.items():
+                for c in m.calls:
+                    by_last.setdefault(c.name.rsplit(".", 1)[-1], set()).add(path)
+            self.memo["_calls_by_last"] = by_last
+        out: set[str] = set()
+        for last in lasts:
+            out.update(by_last.get(last, ()))
+        return frozenset(out)
 
     def first_party_imports(self, path: str) -> list[str]:
         """Paths of first-party modules that a file imports."""

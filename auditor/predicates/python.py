@@ -21,13 +21,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from auditor.facts.python import name_matcher
+from auditor.facts.python import module_matcher, name_matcher
 from auditor.model import Evidence, Outcome
 from auditor.predicates import Context, RuleError, as_list, found
 
 MAX_HITS = 5
 _OPTIONS = {"tests", "in", "files"}
-_CALL_OPTIONS = {"kwarg", "value", "arg", "min-args"}
+_CALL_OPTIONS = {"kwarg", "value", "arg", "min-args", "except"}
 _SCOPES = {None, "ml-code", "training-code", "modules", "notebooks"}
 
 
@@ -111,15 +111,25 @@ def render_literal(v: Any) -> str:
 
 
 # ---------------------------------------------------------------------------- predicates
+def _excepted(opts: dict[str, Any]) -> list[str]:
+    """The `except` option: names (or patterns) a predicate must not count even though they
+    match (`sklearn.metrics` but not `sklearn.metrics.pairwise`, which is no evaluation metric)."""
+    return [str(v) for v in as_list(opts.get("except"))]
+
+
 def imports(ctx: Context, value: Any) -> Outcome:
-    """`imports = "mlflow"` or a list: code imports a module equal to or under one of them."""
-    names, opts = split_value(value, "name", set())
+    """`imports = "mlflow"` or a list: code imports a module equal to or under one of them
+    (and, with `except = [...]`, not equal to or under one of those)."""
+    names, opts = split_value(value, "name", {"except"})
     if not names:
         raise RuleError("`imports` needs at least one module name")
+    excepted = module_matcher(tuple(_excepted(opts)))
 
     def hits():
         for m in modules(ctx, opts):
             for imp in m.imports_any(names):
+                if excepted(imp.module):
+                    continue
                 yield evidence(m, imp.line, imp.cell, f"imports {imp.module}")
     return found(_first_per_file(hits()), f"imports of {_quote(names)} in {where(opts)}")
 
@@ -143,9 +153,17 @@ def matching_calls(ctx: Context, value: Any) -> Iterator[tuple[Any, Any, str]]:
 
         arg_rx = compile_pattern(str(opts["arg"]), True, ctx.user_rule)
     wanted = name_matcher(tuple(names)) if names else None
+    excepted = _excepted(opts)
+    unwanted = name_matcher(tuple(excepted)) if excepted else None
+    # files without a call of a wanted (last) name are skipped unseen (issue #6: speed)
+    candidates = index(ctx).modules_calling(names) if names else None
     for m in modules(ctx, opts):
+        if candidates is not None and m.path not in candidates:
+            continue
         for c in m.calls:
             if wanted is not None and not wanted(c.name):
+                continue
+            if unwanted is not None and unwanted(c.name):
                 continue
             if c.nargs < min_args:
                 continue
@@ -172,6 +190,7 @@ def calls(ctx: Context, value: Any) -> Outcome:
     """`calls = "sklearn.model_selection.train_test_split"`, a list, or a table
     `{ name = [...], kwarg = "random_state", value = "regex", arg = "regex", min-args = 1 }`.
 
+    `except`: names or patterns that do not count even when `name` matches them;
     `kwarg`: the call passes one of these keywords with a value other than a literal None;
     `value`: that keyword's literal value matches the regex; `arg`: the first positional
     argument is a string literal matching the regex; `min-args`: at least that many
