@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any
 
 from auditor.model import Evidence, Outcome
@@ -40,11 +41,20 @@ def _last(name: str) -> str:
 # Calling the model object itself (`model(x)`, `self.net(batch)`) is how torch/keras models predict.
 _MODEL_VARS = {"model", "net", "network", "classifier", "clf", "predictor", "pipe", "estimator", "regressor",
                "nlp", "generator", "detector", "segmenter", "encoder"}
-_SESSION_RECV = re.compile(r"(?i)sess|ort|onnx|infer|runtime")
+# Receivers of `.run(...)` that are inference sessions (`ort_session.run`, `sess.run`); a word
+# match, so `report.run()` or `support.run()` are not sessions.
+_SESSION_RECV = re.compile(r"(?i)(?<![a-z])(?:sess|ort(?![a-z])|onnx|infer|runtime)")
+# `.generate(...)` predicts only on a model-like receiver (`model.generate`, `self.llm.generate`);
+# `metric.generate(...)` or `item.generate(...)` build anything.
+_GENERATOR_RECV = re.compile(r"(?i)model|(?<![a-z])llm|pipe|generator|engine|(?<![a-z])lm(?![a-z])|gpt|"
+                             r"(?<![a-z])t5|bart|(?<![a-z])net(?![a-z])|network|decoder|seq2seq")
 
 
 def _is_predict(call) -> bool:
     name = call.name.lstrip(".")
+    if _last(call.name) == "generate":  # `model.generate(...)`; a bare `generate()` streams anything
+        return bool(call.recv and _GENERATOR_RECV.search(call.recv)) or \
+            ("." in name and bool(re.search(r"(?i)model|pipeline", name.rsplit(".", 1)[0])))
     if _last(call.name) in _PREDICT_METHODS or name in _PREDICT_FUNCS:
         return True
     if "." not in name and name.lower() in _MODEL_VARS:
@@ -183,7 +193,9 @@ DEPLOY_COMMAND = re.compile(
     r"|\bheroku\s+container:release\b|\bgit\s+push\s+heroku\b|\brailway\s+up\b|\bmodal\s+deploy\b"
     r"|\bmlflow\s+(?:deployments\s+create|sagemaker\s+deploy)\b|\bbentoml\s+(?:push|deploy)\b"
     r"|\bhuggingface-cli\s+upload\b|\bhf\s+upload\b|\btruss\s+push\b|\bcog\s+push\b|\bgto\s+(?:assign|promote)\b"
-    r"|\bansible-playbook\b")
+    r"|\bansible-playbook\b"
+    r"|\baz\s+ml\s+(?:model\s+deploy|service\s+update|endpoint\s+realtime\s+(?:create|update))\b"
+    r"|\banyscale\s+services?\s+(?:rollout|deploy)\b|\bsky\s+serve\s+(?:up|update)\b")
 
 # Steps that publish something which is not a model or service: never deployment evidence.
 NOT_DEPLOY = re.compile(
@@ -199,7 +211,10 @@ DEPLOY_ACTIONS = re.compile(
     r"|pulumi/actions|superfly/flyctl-actions|serverless/github-action|akhileshns/heroku-deploy"
     r"|huggingface/(?:hub-sync|push)|circleci/(?:aws-ecr|gcp-gcr|azure-acr|aws-ecs|kubernetes|helm)"
     r"|aws-ecr/build[-_]and[-_]push|gcp-gcr/build[-_]and[-_]push|azure-acr/build[-_]and[-_]push"
-    r"|aws-ecs/deploy|heroku/deploy|kubernetes/|helm/(?:upgrade|install))", re.IGNORECASE)
+    r"|aws-ecs/deploy|heroku/deploy|kubernetes/|helm/(?:upgrade|install)"
+    # Azure DevOps deployment tasks (`task: AzureWebAppContainer@1`)
+    r"|AzureWebAppContainer$|AzureWebApp$|AzureRmWebAppDeployment$|AzureFunctionApp(?:Container)?$"
+    r"|AzureContainerApps$|HelmDeploy$)", re.IGNORECASE)
 
 # Python calls that deploy a model or push it to a hub (for CI steps running first-party scripts).
 DEPLOY_CALLS = ("push_to_hub", "huggingface_hub.upload_folder", "huggingface_hub.upload_file",
@@ -233,7 +248,8 @@ def _script_deploys(idx, path: str) -> str | None:
             if _last(name) == "deploy" and not any(k in c.kwargs for k in
                                                    ("initial_instance_count", "instance_type", "endpoint",
                                                     "endpoint_name", "traffic_percentage", "traffic_split",
-                                                    "deployed_model_display_name", "machine_type")):
+                                                    "deployed_model_display_name", "machine_type", "model",
+                                                    "models", "deployment_config")):
                 continue  # a bare `.deploy()` is too vague; model deploys name their target
             return f"{name.lstrip('.')}()"
     return None
@@ -322,12 +338,19 @@ _GATE_COMMAND = re.compile(
     r"|metrics\s+diff\b.*--(?:fail|thresh)")
 
 
+@lru_cache(maxsize=65536)
+def _promotion_name(name: str) -> bool:
+    # memoised per distinct call name: the scan over PROMOTE_CALLS per call took seconds
+    # on a 20,000-file repository
+    return any(name == p or (p.startswith(".") and name.endswith(p)) or name.endswith("." + p.lstrip("."))
+               for p in PROMOTE_CALLS)
+
+
 def _promotion_calls(m) -> list[Any]:
     out = []
     for c in m.calls:
         name = c.name
-        hit = any(name == p or (p.startswith(".") and name.endswith(p)) or name.endswith("." + p.lstrip("."))
-                  for p in PROMOTE_CALLS)
+        hit = _promotion_name(name)
         if _last(name) in ("deploy", "register") and hit:
             # generic verbs: only with a model-ish receiver or model kwargs
             hit = bool(re.search(r"(?i)model|estimator|endpoint|registry|pipeline", (c.recv or "") + name)
@@ -361,8 +384,12 @@ def validation_gate(ctx: Context) -> Outcome:
     framework gate (MLflow `validation_thresholds`/`MetricThreshold`, SageMaker
     `ConditionStep`, TFMA thresholds); (c) a CI job, a DVC stage or a make target that
     runs a metric check (`check_metrics`, `validate_model`, `--min-auc`, `--fail-under`)
-    and then registers, promotes or deploys. Comparisons with a "best" value (keeping
-    the best checkpoint during training) never count, and neither does saving a model.
+    and then registers, promotes or deploys; (d) an evaluation step (module named eval/
+    validate/gate/compare/..., or one that names the production/champion model) that
+    compares a metric with a threshold or the production model and stops the pipeline
+    (`raise`, `sys.exit`, `run.cancel()`) right after, when another module registers or
+    deploys the model. Comparisons with a "best" value (keeping the best checkpoint during
+    training) never count, and neither does saving a model.
     """
     idx = ctx.project.fact("python")
     ev: list[Evidence] = []
@@ -385,9 +412,56 @@ def validation_gate(ctx: Context) -> Outcome:
                 promo = next(c for c in promos if c.line > no)
                 ev.append(Evidence(m.path, no, f"`{line[:90]}` gates {promo.name.lstrip('.')}() "
                                                f"(line {promo.line})"))
+    if not ev:
+        ev += _stopping_gates(ctx, idx)
     ev += _ci_gates(ctx)
     return found(ev, "a metric threshold or production-model comparison before a model is "
                      "registered, promoted or deployed (code, CI job, DVC stage or make target)")
+
+
+# A pipeline step that evaluates the new model and stops the run when it is not good enough,
+# with registration in a later step (another module): Azure ML / SageMaker / Kubeflow style.
+_HALT = re.compile(r"\braise\b|\bsys\.exit\s*\(|(?<![\w.])exit\s*\(|\.cancel\s*\(|\.fail\s*\(|"
+                   r"\.set_status\s*\(\s*['\"]?fail")
+_STRONG_REFERENCE = re.compile(r"(?i)production|(?<![a-z])prod_|champion|incumbent|deployed|current|baseline|"
+                               r"threshold|(?<![a-z])min_|(?<![a-z])max_|minimum|maximum|required|acceptable")
+_GATE_MODULE = re.compile(r"(?i)eval|valid|gate|compar|promot|check|approv|accept|deploy|regist|release")
+_HALT_WINDOW = 12
+
+
+def _stopping_gates(ctx: Context, idx) -> list[Evidence]:
+    """(d) an evaluation step compares the new model's metric with the production model or
+    a threshold and stops the pipeline (`raise`, `sys.exit`, `run.cancel()`) within a few
+    lines, while another non-test module registers, promotes or deploys the model."""
+    modules = list(idx.select(tests=False, scope="modules"))
+    promoters = [(m, _promotion_calls(m)) for m in modules]
+    promoters = [(m, p[0]) for m, p in promoters if p]
+    if not promoters:
+        return []
+    out: list[Evidence] = []
+    for m in modules:
+        production = False
+        text = None
+        if not _GATE_MODULE.search(m.path):
+            text = ctx.project.read_text(m.path) or ""
+            production = bool(re.search(r"(?i)production|champion|incumbent|deployed", text))
+            if not production:
+                continue
+        text = text if text is not None else (ctx.project.read_text(m.path) or "")
+        lines = [ln.split("#", 1)[0] for ln in text.splitlines()]
+        for no, line in _threshold_lines(text):
+            if not _STRONG_REFERENCE.search(line):
+                continue
+            window = "\n".join(lines[no - 1: no - 1 + _HALT_WINDOW])
+            if line.startswith("assert") or _HALT.search(window):
+                other = next(((pm, c) for pm, c in promoters if pm.path != m.path), promoters[0])
+                out.append(Evidence(m.path, no, f"`{line[:90]}` stops the pipeline before "
+                                                f"{other[1].name.lstrip('.')}() in {other[0].path} "
+                                                f"(line {other[1].line})"))
+                break
+        if len(out) >= 5:
+            break
+    return out
 
 
 def _ci_gates(ctx: Context) -> list[Evidence]:
@@ -462,24 +536,32 @@ _ROUTING_CALLS = ("random.random", "random.uniform", "random.choices", "numpy.ra
                   "hashlib.sha256", "zlib.crc32", "mmh3.hash", "xxhash.xxh64")
 
 
+_ROUTING_NEAR = 15
+
+
 def traffic_routing_code(ctx: Context) -> Outcome:
     """Serving code splits traffic between a champion and a challenger (or canary/shadow) model.
 
     Counted: a non-test module that names a challenger/canary/shadow model, an A/B test or
     a traffic split (in identifiers or strings) and routes requests by a random draw or a
-    hash of the request/user id. Choosing a model by a configuration flag or environment
+    hash of the request/user id within 15 lines of those words. Choosing a model by a configuration flag or environment
     variable alone is a switch, not a progressive release, and does not count.
     """
     idx = ctx.project.fact("python")
     ev: list[Evidence] = []
     for m in idx.select(tests=False, scope="modules"):
-        route = next((c for c in m.calls if any(c.name == r or (r.startswith(".") and c.name.endswith(r))
-                                                  for r in _ROUTING_CALLS)), None)
-        if route is None:
+        routes = [c for c in m.calls if any(c.name == r or (r.startswith(".") and c.name.endswith(r))
+                                            for r in _ROUTING_CALLS)]
+        if not routes:
             continue
-        code = "\n".join(ln.split("#", 1)[0] for ln in (ctx.project.read_text(m.path) or "").splitlines())
-        word = _ROUTING_WORDS.search(code)
-        if word is not None:
-            ev.append(Evidence(m.path, route.line, f"routes traffic ({route.name.lstrip('.')}) between models "
-                                                   f"({word.group(0)})"))
+        lines = [ln.split("#", 1)[0] for ln in (ctx.project.read_text(m.path) or "").splitlines()]
+        for route in routes:
+            # the draw must route between the named models: the words sit near the call
+            # (a file hash 300 lines away from a canary config schema routes nothing)
+            near = "\n".join(lines[max(0, route.line - 1 - _ROUTING_NEAR): route.line + _ROUTING_NEAR])
+            word = _ROUTING_WORDS.search(near)
+            if word is not None:
+                ev.append(Evidence(m.path, route.line, f"routes traffic ({route.name.lstrip('.')}) between "
+                                                       f"models ({word.group(0)})"))
+                break
     return found(ev[:5], "champion/challenger, canary or shadow traffic routing in serving code")

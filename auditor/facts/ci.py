@@ -69,7 +69,7 @@ _CONTENT_DETECT: dict[str, tuple[list[str], re.Pattern[str]]] = {
                re.compile(r"^apiVersion:\s*tekton\.dev/", re.MULTILINE)),
     "azure-pipelines": (["**/.pipelines/**/*.yml", "**/.pipelines/**/*.yaml",
                          "**/.azure/pipelines/**/*.yml", "**/.azure/pipelines/**/*.yaml"],
-                        re.compile(r"^\s*(?:-\s*)?(?:vmImage|pool|task|stages|trigger)\s*:", re.MULTILINE)),
+                        re.compile(r"^[ \t]*(?:-[ \t]*)?(?:vmImage|pool|task|stages|trigger)[ \t]*:", re.MULTILINE)),
 }
 
 # Folders that hold CI files for the directory above them (their "base" directory).
@@ -268,7 +268,32 @@ def detect(project) -> dict[str, list[str]]:
             if text and marker.search(text):
                 files[system].append(rel)
         files[system].sort()
+    _detect_cloudbuild_by_content(project, candidates, files)
     return files
+
+
+# Cloud Build configurations may have any name (`gcloud builds submit --config build/deploy.yaml`):
+# recognised by shape, a top-level `steps:` list of builder images with args/entrypoint/script.
+# `[ \t]` rather than `\s` after `^`: `\s*` would run across blank lines (quadratic on bait files)
+_CB_STEPS = re.compile(r"^steps:[ \t]*(?:#.*)?$", re.MULTILINE)
+_CB_BUILDER = re.compile(r"^[ \t]*-[ \t]*name:[ \t]*['\"]?(?:gcr\.io/|[\w-]+-docker\.pkg\.dev/|\$_|\$\{_)",
+                         re.MULTILINE)
+_CB_ARGS = re.compile(r"^[ \t]+(?:args|entrypoint|script):", re.MULTILINE)
+_CB_OTHER = re.compile(r"^[ \t]+(?:image|commands|run|uses|task|pool|runs-on):", re.MULTILINE)
+_CB_SKIP = (".github/", ".gitlab/", ".circleci/", ".buildkite/", ".woodpecker/", ".tekton/", "node_modules/")
+
+
+def _detect_cloudbuild_by_content(project, candidates: list[str], files: dict[str, list[str]]) -> None:
+    known = {f for paths in files.values() for f in paths}
+    for rel in candidates:
+        if rel in known or not rel.endswith((".yaml", ".yml")) or any(d in "/" + rel for d in
+                                                                       ["/" + s for s in _CB_SKIP]):
+            continue
+        text = project.read_text(rel)
+        if text and _CB_STEPS.search(text) and _CB_BUILDER.search(text) and _CB_ARGS.search(text) \
+                and not _CB_OTHER.search(text):
+            files["cloud-build"].append(rel)
+    files["cloud-build"].sort()
 
 
 def _precommit_ci(project) -> list[str]:

@@ -62,7 +62,12 @@ def interpreter_of(factor: str) -> str | None:
     return f"pypy{m.group(5)}{'.' + m.group(6) if m.group(6) else ''}"
 
 
+_CI_EXPR = re.compile(r"\$\{\{\s*(.*?)\s*\}\}")
+
+
 def words_of(text: str) -> list[str]:
+    # `${{ matrix.env }}` is one value to the runner; keep it one word (`-e ${{ matrix.env }} tests`)
+    text = _CI_EXPR.sub(lambda m: "${{" + "".join(m.group(1).split()) + "}}", text)
     try:
         return shlex.split(text, comments=False, posix=True)
     except ValueError:
@@ -228,6 +233,11 @@ class Resolver:
             return self._pixi(args[1:], cwd, depth)
         if tool in ("pre-commit", "prek") and args[:1] == ["run"]:
             return self._precommit(args[1:], cwd)
+        if tool == "anyscale" and args[:2] in (["job", "submit"], ["jobs", "submit"]):
+            return self._job_spec(args[2:], cwd, depth, "anyscale job", ("entrypoint",))
+        if tool == "sky" and (args[:1] in (["launch"], ["exec"]) or args[:2] == ["jobs", "launch"]):
+            return self._job_spec(args[2:] if args[0] == "jobs" else args[1:], cwd, depth, "SkyPilot task",
+                                  ("setup", "run"))
         if tool in ("bash", "sh", "zsh", "source", ".") and args and not args[0].startswith("-"):
             return self._script(args[0], cwd, depth)
         if tool.endswith(".sh") or words[0].startswith("./"):
@@ -481,11 +491,13 @@ class Resolver:
         only_py = opts.get("-p", []) + opts.get("--python", [])
         raws: list[Raw] = []
         for name in chosen:
-            base, _, version = name.partition("-")
+            name, base, version = _nox_session_name(name, tasks)
             task = tasks.get(name) or tasks.get(base)
             if not task:
                 continue
             pys = [version] if version and tasks.get(base) is task else task.get("python", [])
+            if pys == ["$"]:
+                pys = []  # `tests-${{ matrix.python }}`: the CI matrix, not nox, spreads the versions
             if only_py:
                 pys = [p for p in pys if p in only_py] or only_py
             for p in pys:
@@ -494,6 +506,8 @@ class Resolver:
                     interpreters.append(interp)
             for text, line in self._task_runs(tasks, name if name in tasks else base, set()):
                 raws.append((text, rel, line, f"nox session `{name}`", posixpath.dirname(rel)))
+        if not raws and not interpreters:
+            return None  # no session found: `nox -s x` stands for itself rather than for nothing
         return self._leaves(raws, depth, interpreters)
 
     def _task_runs(self, tasks: dict, name: str, seen: set[str]) -> list[tuple[str, int | None]]:
@@ -870,7 +884,11 @@ class Resolver:
         else:
             rel, data, text = self._pyproject(cwd)
             pixi = (data.get("tool") or {}).get("pixi") if rel else None
-            tasks = pixi.get("tasks") if isinstance(pixi, dict) and isinstance(pixi.get("tasks"), dict) else {}
+            tasks = dict(pixi.get("tasks")) if isinstance(pixi, dict) and isinstance(pixi.get("tasks"), dict) else {}
+            features = pixi.get("feature") if isinstance(pixi, dict) else None
+            for feat in features.values() if isinstance(features, dict) else []:
+                if isinstance(feat, dict) and isinstance(feat.get("tasks"), dict):
+                    tasks.update(feat["tasks"])  # [tool.pixi.feature.<name>.tasks]
         if not rel or pos[0] not in tasks:
             return None
 
@@ -921,6 +939,31 @@ class Resolver:
                 steps.append(CIStep(text, rel, lines.get((hid, url)), f"pre-commit hook from {url or '?'}", "run"))
         return Expansion(steps=steps, resolved=True, additive=True)
 
+    def _job_spec(self, args: list[str], cwd: str, depth: int, via: str,
+                  keys: tuple[str, ...]) -> Expansion | None:
+        """A remote job submitted from CI (`anyscale job submit job.yaml`, `sky launch task.yaml`):
+        what it runs is the spec's shell command (`entrypoint:`, SkyPilot `setup:`/`run:`)."""
+        opts, pos = _split_opts(args, {"-f", "--config-file", "--name", "-n", "--cluster", "-c",
+                                       "--env", "--project-id", "--image-uri", "--compute-config"})
+        spec = (opts.get("-f") or opts.get("--config-file") or [None])[0] or \
+            next((p for p in pos if p.endswith((".yaml", ".yml"))), None)
+        if not spec or "$" in spec:
+            return None
+        rel = self._locate(cwd, (spec,))
+        data = self.project.yaml(rel) if rel else None
+        if not isinstance(data, dict):
+            return None
+        text = self.project.read_text(rel) or ""
+        pairs: list[tuple[str, int | None]] = []
+        for key in keys:
+            value = data.get(key)
+            if isinstance(value, str) and value.strip():
+                line = _find_line(text, f"{key}:")
+                pairs.extend((t, line) for t, _l in split_script(value, line))
+        if not pairs:
+            return None
+        return self._leaves(self._with_cwd(pairs, rel, f"{via} `{rel}`", cwd), depth)
+
     def _script(self, path: str, cwd: str, depth: int) -> Expansion | None:
         if "$" in path or not re.search(r"\.(?:sh|bash)$|^\./", path):
             return None
@@ -940,6 +983,23 @@ class Resolver:
         pairs = split_script(text, 1)
         raws = self._with_cwd(pairs, rel, f"script `{rel}`", posixpath.dirname(rel))
         return self._leaves(raws, depth)
+
+
+def _nox_session_name(name: str, tasks: dict) -> tuple[str, str, str]:
+    """(name, base session, python version) of a session selector.
+
+    `tests-3.11`, `unit-${{matrix.python-version}}`, `e2e-testing-3.12(suite='io')` and
+    `framework-integration(framework='${{matrix.framework}}')` name a session, optionally with
+    its Python version and a parametrization; the session may itself contain dashes.
+    """
+    name = re.sub(r"\(.*\)\s*$", "", name.strip()) or name
+    if name in tasks:
+        return name, name, ""
+    m = re.match(r"^(.+)-((?:py|pypy)?\d[\d.]*|\$\{\{.*\}\}|\$\{?\w+\}?)$", name)
+    if m and m.group(1) in tasks:
+        return name, m.group(1), m.group(2) if "$" not in m.group(2) else "$"  # "$": one version per job
+    base, _, version = name.partition("-")
+    return name, base, version if "$" not in version else "$"
 
 
 def as_dict(value: Any) -> dict:
@@ -978,17 +1038,26 @@ def _const_strings(node) -> list[str] | None:
     return None
 
 
-def _render_arg(node) -> str:
+def _render_arg(node, names: dict[str, list[str]] | None = None) -> str:
+    """A call argument as shell words; module-level constants (`*TEST_ARGS`) are substituted."""
     import ast
 
+    names = names or {}
     if isinstance(node, ast.Constant):
         return str(node.value)
     if isinstance(node, ast.JoinedStr):
         return "".join(str(v.value) if isinstance(v, ast.Constant) else "…" for v in node.values)
     if isinstance(node, ast.Starred):
+        inner = node.value
+        if isinstance(inner, ast.Name) and inner.id in names:
+            return " ".join(names[inner.id])
+        if isinstance(inner, (ast.List, ast.Tuple)):
+            return _render_arg(inner, names)
         return "…"
+    if isinstance(node, ast.Name) and len(names.get(node.id, [])) == 1:
+        return names[node.id][0]
     if isinstance(node, (ast.List, ast.Tuple)):
-        return " ".join(_render_arg(e) for e in node.elts)
+        return " ".join(_render_arg(e, names) for e in node.elts)
     return "…"
 
 
@@ -1040,7 +1109,7 @@ def _collect_py_tasks(tree, kind: str) -> dict:
                 continue
             attr = node.func.attr
             if attr in ("run", "run_always", "run_install", "sudo") and node.args:
-                text = " ".join(_render_arg(a) for a in node.args)
+                text = " ".join(_render_arg(a, names) for a in node.args)
                 info["runs"].append((" ".join(text.split()), node.lineno))
             elif attr == "notify" and node.args and isinstance(node.args[0], ast.Constant):
                 info["notify"].append(str(node.args[0].value))

@@ -148,6 +148,9 @@ class K8sDoc:
     api_version: str
     name: str = ""
     doc: dict[str, Any] | None = None
+    # for a templated document: its mapping with template directives neutralised (values
+    # that are `{{ }}` expressions read as the placeholder TEMPLATED); None if even that fails
+    rendered: dict[str, Any] | None = None
 
     def key_line(self, project, key: str) -> int | None:
         """Line of the first `key:` at or after this document's start (for evidence)."""
@@ -155,7 +158,7 @@ class K8sDoc:
         start = 0
         if self.line:
             start = _offset_of_line(text, self.line)
-        m = re.compile(rf"^\s*-?\s*[\"']?{re.escape(key)}[\"']?\s*:", re.MULTILINE).search(text, start)
+        m = re.compile(rf"^[ \t]*-?[ \t]*[\"']?{re.escape(key)}[\"']?[ \t]*:", re.MULTILINE).search(text, start)
         return _line_of(text, m.start()) if m else self.line
 
 
@@ -337,7 +340,7 @@ def _find_line(text: str | None, pattern: str, start: int = 0) -> int | None:
 
 
 def _key_line(text: str | None, key: str) -> int | None:
-    return _find_line(text, rf"^\s*[\"']?{re.escape(key)}[\"']?\s*:")
+    return _find_line(text, rf"^[ \t]*[\"']?{re.escape(key)}[\"']?[ \t]*:")
 
 
 def _strings(value: Any) -> tuple[str, ...]:
@@ -470,9 +473,18 @@ def _dvc_remotes(path: str, text: str) -> list[DvcRemote]:
 # MLflow Projects
 
 
+_TEST_DIRS = ("tests", "test", "testing")
+
+
+def _in_test_dir(path: str) -> bool:
+    """Below a tests/ folder: pipeline files there are fixtures (a serving library's test
+    MLproject), not the project's own workflow; Python evidence skips tests the same way."""
+    return any(part in _TEST_DIRS for part in path.split("/")[:-1])
+
+
 def _mlproject(project, facts: InfraFacts) -> None:
     for path in project.files:
-        if _basename(path) not in ("MLproject", "MLproject.yaml", "MLproject.yml"):
+        if _basename(path) not in ("MLproject", "MLproject.yaml", "MLproject.yml") or _in_test_dir(path):
             continue
         facts.mlproject_files.append(path)
         text = project.read_text(path)
@@ -732,9 +744,9 @@ def _containers(project, facts: InfraFacts) -> None:
 
 _K8S_KIND = re.compile(r"^kind:\s*[\"']?([A-Za-z][\w.-]*)", re.MULTILINE)
 _K8S_API = re.compile(r"^apiVersion:\s*[\"']?([\w./-]+)", re.MULTILINE)
-_K8S_NAME = re.compile(r"^metadata:\s*\n(?:[ \t]+.*\n)*?[ \t]+name:[ \t]*([^\n#]+)", re.MULTILINE)
+_K8S_NAME = re.compile(r"^metadata:[ \t]*\n(?:[ \t][^\n]*\n)*?[ \t]+name:[ \t]*([^\n#]+)", re.MULTILINE)
 _DOC_SEP = re.compile(r"^---", re.MULTILINE)
-_CFN = re.compile(r"AWSTemplateFormatVersion|^\s*Type:\s*[\"']?AWS::", re.MULTILINE)
+_CFN = re.compile(r"AWSTemplateFormatVersion|^[ \t]*Type:\s*[\"']?AWS::", re.MULTILINE)
 _SKIP_YAML_DIRS = ("node_modules/", ".github/", ".gitlab/", ".circleci/")
 
 
@@ -770,7 +782,7 @@ def _yaml_documents(project, facts: InfraFacts) -> None:
             continue
         if _in_helm_templates(path, chart_dirs):
             continue
-        if "scrape_configs:" in text or re.search(r"^\s*-?\s*(alert|record):", text, re.MULTILINE) \
+        if "scrape_configs:" in text or re.search(r"^[ \t]*(?:-[ \t]*)?(alert|record):", text, re.MULTILINE) \
                 or "receivers:" in text or re.search(r"^apiVersion:\s*1\b", text, re.MULTILINE) \
                 or "$schema" in text and "azureml" in text.lower() or base in ("prefect.yaml", "prefect.yml") \
                 or "pipelineInfo:" in text and "deploymentSpec:" in text:
@@ -802,7 +814,8 @@ def _k8s_file(project, path: str, text: str, templated: bool, facts: InfraFacts)
             if km and am:
                 nm = _K8S_NAME.search(chunk)
                 found.append(K8sDoc(path, _line_of(text, offset + km.start()), km.group(1), am.group(1),
-                                    nm.group(1).strip().strip("\"'") if nm else "", None))
+                                    nm.group(1).strip().strip("\"'") if nm else "", None,
+                                    _rendered(chunk) if templated else None))
                 chunks[id(found[-1])] = chunk
             offset += len(chunk) + 3
     for d in found:
@@ -812,6 +825,21 @@ def _k8s_file(project, path: str, text: str, templated: bool, facts: InfraFacts)
         _k8s_derived(project, d, facts, chunks.get(id(d), ""))
     if any(d.kind != "Config" for d in found):
         facts.iac.append(IacFile(path, "kubernetes", ", ".join(sorted({d.kind for d in found}))))
+
+
+# per line, and with no braces inside an expression, so no scan restarts quadratically
+_TPL_EXPR = re.compile(r"\{\{[^{}]*\}\}|\{%[^{}%]*%\}|\{#[^{}#]*#\}")
+_TPL_LINE = re.compile(r"^[ \t]*(?:" + _TPL_EXPR.pattern + r")[ \t]*$")
+TEMPLATED = "__templated__"
+
+
+def _neutralised(text: str) -> str:
+    """A Helm/Jinja template with its directives made inert: lines that hold only a
+    directive (`{{- if ... }}`, `{{ include ... | nindent 4 }}`, `{% for %}`) are dropped and
+    inline expressions become a placeholder scalar, so `weight: {{ .Values.weight.blue }}`
+    reads as a weight that is set (to a value only known at render time)."""
+    lines = (ln for ln in text.splitlines() if not _TPL_LINE.match(ln))
+    return "\n".join(_TPL_EXPR.sub(TEMPLATED, ln) if "{" in ln else ln for ln in lines)
 
 
 def _templated_docs(path: str, text: str) -> list[Any]:
@@ -828,6 +856,17 @@ def _templated_docs(path: str, text: str) -> list[Any]:
         return load_yaml_all(text)
     except ParseError:
         return []
+
+
+def _rendered(chunk: str) -> dict[str, Any] | None:
+    """One templated document parsed with its directives neutralised, or None."""
+    from auditor.parsing import ParseError, load_yaml_all
+
+    try:
+        docs = load_yaml_all(_neutralised(chunk))
+    except ParseError:
+        return None
+    return next((d for d in docs if isinstance(d, dict)), None)
 
 
 def _walk_strings(value: Any, limit: int = 2000) -> list[str]:
@@ -909,7 +948,7 @@ def _plain_yaml(project, path: str, text: str, facts: InfraFacts) -> None:
                                                      f"{len(rules)} Prometheus rule(s)"))
             alerts = [str(r["alert"]) for r in rules if r.get("alert")]
             if alerts:
-                facts.monitoring.append(MonitoringConfig(path, _find_line(text, r"^\s*-?\s*alert:"),
+                facts.monitoring.append(MonitoringConfig(path, _find_line(text, r"^[ \t]*-?[ \t]*alert:"),
                                                          "prometheus-alerts", "alerts: " + ", ".join(alerts[:5])))
     if isinstance(data.get("route"), dict) and isinstance(data.get("receivers"), list):
         facts.monitoring.append(MonitoringConfig(path, _key_line(text, "route"), "alertmanager",
@@ -924,7 +963,7 @@ def _plain_yaml(project, path: str, text: str, facts: InfraFacts) -> None:
             dep = _dict(dep)
             scheds = _list(dep.get("schedules")) + ([dep["schedule"]] if isinstance(dep.get("schedule"), dict) else [])
             if any(isinstance(s, dict) and (s.get("cron") or s.get("interval") or s.get("rrule")) for s in scheds):
-                facts.schedules.append(Schedule(path, _find_line(text, r"^\s*-?\s*(cron|interval|rrule):"),
+                facts.schedules.append(Schedule(path, _find_line(text, r"^[ \t]*-?[ \t]*(cron|interval|rrule):"),
                                                 "prefect", f"Prefect deployment {dep.get('name', '')} schedule",
                                                 True))
         if data.get("deployments"):
@@ -959,7 +998,7 @@ def _azureml(path: str, text: str, data: dict, schema: str, facts: InfraFacts) -
 # ---------------------------------------------------------------------------------------
 # Terraform and other infrastructure as code
 
-_TF_BLOCK = re.compile(r'^\s*(resource|data|module)\s+"([^"]+)"(?:\s+"([^"]+)")?\s*\{', re.MULTILINE)
+_TF_BLOCK = re.compile(r'^[ \t]*(resource|data|module)\s+"([^"]+)"(?:\s+"([^"]+)")?\s*\{', re.MULTILINE)
 # resource type -> what its body must mention to be a schedule ("" = always one)
 _SCHEDULERS = {
     "google_cloud_scheduler_job": "", "aws_scheduler_schedule": "",
@@ -1021,7 +1060,7 @@ def _terraform(project, facts: InfraFacts) -> None:
         facts.iac.append(IacFile(path, "terraform", ", ".join(sorted(set(types))[:8])))
 
 
-_CFN_TYPE_LINE = re.compile(r"^(\s*)Type:\s*[\"']?((?:AWS|Alexa|Custom)::[\w:]+)", re.MULTILINE)
+_CFN_TYPE_LINE = re.compile(r"^([ \t]*)Type:\s*[\"']?((?:AWS|Alexa|Custom)::[\w:]+)", re.MULTILINE)
 
 
 def _cloudformation_yaml(project, path: str, text: str, facts: InfraFacts) -> None:
@@ -1078,7 +1117,7 @@ def _cloudformation_json(project, path: str, facts: InfraFacts) -> None:
 # JSON templates are only opened where infrastructure templates usually live (see _DASHBOARD_PATH).
 _TEMPLATE_PATH = re.compile(r"(?i)template|cfn|cloudformation|stack|azuredeploy|\.arm\.json$|(?:^|/)(?:infra|"
                             r"infrastructure|iac|deploy|deployment|aws|azure|arm|cdk\.out)/")
-_BICEP_RES = re.compile(r"^\s*resource\s+(\w+)\s+'([^'@]+)@", re.MULTILINE)
+_BICEP_RES = re.compile(r"^[ \t]*resource\s+(\w+)\s+'([^'@]+)@", re.MULTILINE)
 
 
 def _other_iac(project, facts: InfraFacts) -> None:
@@ -1094,7 +1133,7 @@ def _other_iac(project, facts: InfraFacts) -> None:
         elif low in ("serverless.yml", "serverless.yaml", "serverless.ts", "serverless.js", "serverless.json"):
             facts.iac.append(IacFile(path, "serverless", "Serverless Framework service"))
             text = project.read_text(path) or ""
-            ln = _find_line(text, r"^\s*-\s*schedule\s*:")
+            ln = _find_line(text, r"^[ \t]*-[ \t]*schedule[ \t]*:")
             if ln:
                 facts.schedules.append(Schedule(path, ln, "serverless", "serverless schedule event",
                                                 bool(ML_WORK.search(text))))
@@ -1102,7 +1141,7 @@ def _other_iac(project, facts: InfraFacts) -> None:
             facts.iac.append(IacFile(path, "helm", "helmfile"))
         elif low == "ansible.cfg" or re.search(r"(^|/)roles/[^/]+/tasks/main\.ya?ml$", path) or (
                 low.endswith((".yml", ".yaml")) and ("playbook" in low or "/playbooks/" in "/" + path)
-                and _find_line(project.read_text(path), r"^\s*-?\s*hosts:")):
+                and _find_line(project.read_text(path), r"^[ \t]*-?[ \t]*hosts:")):
             facts.iac.append(IacFile(path, "ansible", "Ansible"))
         elif low.endswith(".bicep"):
             text = project.read_text(path) or ""
@@ -1165,9 +1204,9 @@ def _grafana_dashboards(project, facts: InfraFacts) -> None:
 def _other_pipelines(project, facts: InfraFacts) -> None:
     for path in project.files:
         base = _basename(path)
-        if base == "Snakefile" or path.endswith(".smk"):
+        if (base == "Snakefile" or path.endswith(".smk")) and not _in_test_dir(path):
             text = project.read_text(path) or ""
-            line = _find_line(text, r"^\s*rule\s+\w+\s*:")
+            line = _find_line(text, r"^[ \t]*rule\s+\w+[ \t]*:")
             if line or base == "Snakefile":
                 facts.pipelines.append(PipelineFile(path, line, "snakemake", "Snakemake workflow"))
         elif base == ".kedro.yml":
@@ -1183,8 +1222,8 @@ def _other_pipelines(project, facts: InfraFacts) -> None:
         facts.pipelines.append(PipelineFile(ep.file, ep.line, "mlflow-project", f"MLflow entry point {ep.name}"))
 
 
-_CRON_LINE = re.compile(r"^\s*(?:@(?:hourly|daily|weekly|monthly|yearly|annually|reboot)|"
-                        r"(?:[\d*/,-]+\s+){4}[\d*/,A-Za-z-]+)\s+(.+)$", re.MULTILINE)
+_CRON_LINE = re.compile(r"^[ \t]*(?:@(?:hourly|daily|weekly|monthly|yearly|annually|reboot)|"
+                        r"(?:[\d*/,-]+[ \t]+){4}[\d*/,A-Za-z-]+)[ \t]+(.+)$", re.MULTILINE)
 
 
 def _crontabs(project, facts: InfraFacts) -> None:

@@ -281,7 +281,8 @@ def k8s_field(ctx: Context, value: Any) -> Outcome:
     Optional: `api-version = "regex"`, `equals = value` (the field has that value; strings
     compare case-insensitively), `min-count = n` (the field occurs at least n times in one
     document, e.g. two weighted routes make a traffic split). A null value does not count.
-    Templated (Helm) documents cannot be inspected and never match.
+    Templated (Helm) documents are inspected with their directives neutralised: a field set
+    by an expression (`weight: {{ .Values.weight }}`) is present, but equals no literal.
     """
     if not isinstance(value, dict) or ("path" not in value and "key" not in value):
         raise RuleError("`k8s-field` needs a table with `path` or `key` (and usually `kind`)")
@@ -298,9 +299,10 @@ def k8s_field(ctx: Context, value: Any) -> Outcome:
         raise RuleError("`k8s-field.min-count` must be an integer") from None
     ev: list[Evidence] = []
     for d in _facts(ctx).k8s:
-        if d.doc is None or not match(d):
+        doc = d.doc if d.doc is not None else d.rendered
+        if doc is None or not match(d):
             continue
-        vals = _at_path(d.doc, path.split(".")) if path else _with_key(d.doc, key)
+        vals = _at_path(doc, path.split(".")) if path else _with_key(doc, key)
         vals = [v for v in vals if v is not None]
         if "equals" in value:
             vals = [v for v in vals if _loose_equal(v, value["equals"])]
