@@ -114,9 +114,15 @@ def _rule_order(rule: Rule) -> tuple:
 def evidence_for(status: str, out: Outcome) -> list[Evidence]:
     evidence = list(out.evidence[:MAX_EVIDENCE])
     if not evidence and out.searched:
-        verb = "checked" if status == "pass" else "searched for"
-        evidence = [Evidence(None, None, f"{verb} {clause}") for clause in _clauses(out.searched)]
+        evidence = [Evidence(None, None, _describe(status, clause)) for clause in _clauses(out.searched)]
     return evidence[:MAX_EVIDENCE]
+
+
+def _describe(status: str, clause: str) -> str:
+    """Words for what a check looked at when it found nothing to point to."""
+    if clause.startswith("not (") and clause.endswith(")"):
+        return f"none found: {clause[5:-1]}"  # a negated search came up empty, so it holds
+    return f"{'checked' if status == 'pass' else 'searched for'} {clause}"
 
 
 def _clauses(searched: str) -> list[str]:
