@@ -8,18 +8,17 @@ from __future__ import annotations
 
 import os
 import sys
-from pathlib import Path
 
 import click
 
 from auditor import __version__
 
-FORMAT_CHOICES = ["text", "json", "markdown", "sarif", "junit", "html"]
+FORMAT_CHOICES = ["text", "json", "markdown", "sarif", "junit", "html", "badge", "badge-svg"]
 PROFILE_CHOICES = ["research", "team", "production"]
-COMMANDS = ("check", "rules", "explain")
+COMMANDS = ("check", "rules", "explain", "badge", "baseline")
 
 
-def _fail(message: str) -> "click.exceptions.Exit":
+def _fail(message: str) -> click.exceptions.Exit:
     click.echo(f"mlaudit: error: {message}", err=True)
     return click.exceptions.Exit(2)
 
@@ -47,49 +46,154 @@ def cli() -> None:
     """
 
 
+def _selection_options(func):
+    """Options shared by every command that runs an audit."""
+    for option in reversed([
+        click.option("--profile", type=click.Choice(PROFILE_CHOICES), help="Maturity profile (default: production)."),
+        click.option("--select", multiple=True, help="Only these rule ids, categories or id prefixes (comma-separated)."),
+        click.option("--ignore", multiple=True, help="Skip these rule ids, categories or id prefixes (comma-separated)."),
+        click.option("--config", "config_file", type=click.Path(dir_okay=False), help="Read configuration from FILE."),
+        click.option("--no-config", is_flag=True, help="Ignore configuration files in the audited repository."),
+        # performance knobs (auditor/cache.py); kept out of the command signatures
+        click.option("--no-cache", is_flag=True, expose_value=False, callback=_store_meta,
+                     help="Do not read or write the per-file fact cache (in MLAUDIT_CACHE_DIR or the "
+                          "user cache directory)."),
+        click.option("--jobs", "-j", type=click.IntRange(min=1), expose_value=False, callback=_store_meta,
+                     help="Processes for per-file work on large repositories (default: all CPUs). "
+                          "Results do not depend on it."),
+    ]):
+        func = option(func)
+    return func
+
+
+def _store_meta(ctx: click.Context, param: click.Parameter, value) -> None:
+    ctx.meta[f"mlaudit.{param.name}"] = value
+
+
+def _options(profile, select, ignore, config_file, no_config, fail_under=None):
+    from auditor.audit import AuditOptions
+
+    overrides = {"profile": profile, "fail-under": fail_under, "select": _split(select), "ignore": _split(ignore)}
+    meta = click.get_current_context().meta
+    return AuditOptions(config_file=config_file, no_config=no_config, overrides=overrides,
+                        use_cache=not meta.get("mlaudit.no_cache", False), jobs=meta.get("mlaudit.jobs"))
+
+
 @cli.command("check")
 @click.argument("path", default=".", required=False)
 @click.option("-f", "--format", "fmt", type=click.Choice(FORMAT_CHOICES), default="text", show_default=True,
               help="Report format.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write the report to FILE.")
-@click.option("--profile", type=click.Choice(PROFILE_CHOICES), help="Maturity profile (default: production).")
+@click.option("-o", "--output", "outputs", multiple=True, metavar="FILE|FORMAT:FILE",
+              help="Write the report to FILE instead of stdout; FORMAT:FILE (repeatable) also writes another "
+                   "format, e.g. -o sarif:mlaudit.sarif -o markdown:summary.md.")
+@_selection_options
 @click.option("--fail-under", type=click.FloatRange(0, 100), help="Exit 1 when the score is below SCORE.")
-@click.option("--select", multiple=True, help="Only these rule ids, categories or id prefixes (comma-separated).")
-@click.option("--ignore", multiple=True, help="Skip these rule ids, categories or id prefixes (comma-separated).")
-@click.option("--config", "config_file", type=click.Path(dir_okay=False), help="Read configuration from FILE.")
-@click.option("--no-config", is_flag=True, help="Ignore configuration files in the audited repository.")
+@click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False),
+              help="Exit 1 only for rules that fail and are not recorded in this baseline (see `mlaudit baseline`).")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when the score is below the threshold.")
 @click.option("-q", "--quiet", is_flag=True, help="Print only the score line.")
 @click.option("-v", "--verbose", is_flag=True, help="Also show passed and not-applicable rules.")
-def check(path: str, fmt: str, output: str | None, profile: str | None, fail_under: float | None,
-          select: tuple[str, ...], ignore: tuple[str, ...], config_file: str | None, no_config: bool,
-          exit_zero: bool, quiet: bool, verbose: bool) -> None:
+def check(path: str, fmt: str, outputs: tuple[str, ...], profile: str | None, select: tuple[str, ...],
+          ignore: tuple[str, ...], config_file: str | None, no_config: bool, fail_under: float | None,
+          baseline_file: str | None, exit_zero: bool, quiet: bool, verbose: bool) -> None:
     """Audit PATH (a directory or a git URL) and print the report."""
-    from auditor.audit import AuditOptions
+    from auditor.reporters import FORMATS
+    from auditor.reporters.outputs import OutputError, plan
 
-    overrides = {"profile": profile, "fail-under": fail_under, "select": _split(select),
-                 "ignore": _split(ignore)}
-    options = AuditOptions(config_file=config_file, no_config=no_config, overrides=overrides)
-    report = _audit(path, options)
-    color = output is None and fmt == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    try:
+        destinations = plan(fmt, outputs, FORMATS)
+    except OutputError as exc:
+        raise _fail(str(exc)) from None
+    baseline = _load_baseline(baseline_file) if baseline_file else None
+    report = _audit(path, _options(profile, select, ignore, config_file, no_config, fail_under))
+    passed = report.summary.threshold_met
+    if baseline is not None:
+        from auditor.baseline import annotate, compare
+
+        comparison = compare(report, baseline)
+        report = annotate(report, comparison, baseline)
+        passed = comparison.ok
+    _emit(report, destinations, quiet=quiet, verbose=verbose)
+    if not passed and not exit_zero:
+        raise click.exceptions.Exit(1)
+
+
+def _emit(report, destinations, **options) -> None:
     from auditor.reporters import FORMATS, render
+    from auditor.reporters.outputs import OutputError, write
 
-    if fmt not in FORMATS:
-        raise _fail(f"format {fmt!r} is not available in this version")
-    text = render(fmt, report, color=color, verbose=verbose, quiet=quiet)
-    if output:
+    for dest in destinations:
+        if dest.fmt not in FORMATS:
+            raise _fail(f"format {dest.fmt!r} is not available in this version")
+        color = (dest.path is None and dest.fmt == "text" and sys.stdout.isatty()
+                 and "NO_COLOR" not in os.environ)
+        text = render(dest.fmt, report, color=color, **options)
+        if dest.path is None:
+            click.echo(text, nl=False)
+            continue
         try:
-            Path(output).write_text(text, encoding="utf-8")
-        except OSError as exc:
-            raise _fail(f"cannot write {output}: {exc.strerror or exc}") from None
-    else:
-        click.echo(text, nl=False)
+            write(dest.path, text)
+        except OutputError as exc:
+            raise _fail(str(exc)) from None
+
+
+def _load_baseline(path: str):
+    from auditor.baseline import BaselineError, load
+
+    try:
+        return load(path)
+    except BaselineError as exc:
+        raise _fail(str(exc)) from None
+
+
+@cli.command("badge")
+@click.argument("path", default=".", required=False)
+@click.option("--json", "json_file", default="mlaudit-badge.json", show_default=True,
+              help="Write the shields.io endpoint JSON here ('' to skip).")
+@click.option("--svg", "svg_file", default="mlaudit-badge.svg", show_default=True,
+              help="Write a self-contained SVG badge here ('' to skip).")
+@_selection_options
+@click.option("--fail-under", type=click.FloatRange(0, 100), help="Exit 1 when the score is below SCORE.")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when the score is below the threshold.")
+def badge_cmd(path: str, json_file: str, svg_file: str, profile: str | None, select: tuple[str, ...],
+              ignore: tuple[str, ...], config_file: str | None, no_config: bool, fail_under: float | None,
+              exit_zero: bool) -> None:
+    """Write README badges (shields.io endpoint JSON and SVG) with the score and grade."""
+    report = _audit(path, _options(profile, select, ignore, config_file, no_config, fail_under))
+    from auditor.reporters.badge import message
+    from auditor.reporters.outputs import Destination
+
+    written = [Destination(f, p) for f, p in (("badge", json_file), ("badge-svg", svg_file)) if p]
+    _emit(report, written)
+    click.echo(f"mlaudit: badge '{message(report)}' written to {', '.join(d.path for d in written) or 'nowhere'}")
     if not report.summary.threshold_met and not exit_zero:
         raise click.exceptions.Exit(1)
 
 
+@cli.command("baseline")
+@click.argument("path", default=".", required=False)
+@click.option("-o", "--output", default=".mlaudit-baseline.json", show_default=True,
+              help="The baseline file to write.")
+@_selection_options
+def baseline_cmd(path: str, output: str, profile: str | None, select: tuple[str, ...], ignore: tuple[str, ...],
+                 config_file: str | None, no_config: bool) -> None:
+    """Record the rules failing now, for `mlaudit --baseline FILE` (fail only on new failures)."""
+    from auditor.baseline import dumps
+    from auditor.reporters.outputs import OutputError, write
+
+    report = _audit(path, _options(profile, select, ignore, config_file, no_config))
+    try:
+        write(output, dumps(report))
+    except OutputError as exc:
+        raise _fail(str(exc)) from None
+    failing = report.summary.counts["fail"]
+    click.echo(f"mlaudit: recorded {failing} failing rule(s) in {output}; "
+               f"`mlaudit --baseline {output}` now fails only on new ones")
+
+
 def _audit(path: str, options):
     from auditor.audit import ConfigError, RuleFileError, run_audit
+    from auditor.budget import BudgetExceeded
     from auditor.gitsafe import GitError
     from auditor.project import InputError
     from auditor.remote import cloned, is_git_url
@@ -105,6 +209,9 @@ def _audit(path: str, options):
     except KeyboardInterrupt:
         click.echo("mlaudit: interrupted", err=True)
         raise click.exceptions.Exit(2) from None
+    except BudgetExceeded:  # a deadline that escaped its own guard: a bug, but never a traceback
+        raise _fail("internal error: a per-file time budget escaped its guard "
+                    "(set MLAUDIT_DEBUG=1 for details)") from None
     except Exception as exc:  # never a traceback; MLAUDIT_DEBUG=1 shows one for bug reports
         if os.environ.get("MLAUDIT_DEBUG"):
             raise

@@ -25,7 +25,12 @@ DEFAULTS: dict[str, Any] = {
     "category-weights": {},
     "severity": {},
     "waivers": [],
+    "file-budget-ms": 5000,
 }
+
+# Environment variables that override a configuration file (the command line wins over both).
+ENV_OVERRIDES = {"MLAUDIT_FILE_BUDGET_MS": "file-budget-ms"}
+MAX_CONFIG_BYTES = 1024 * 1024
 
 CONFIG_FILES = ("pyproject.toml", ".mlaudit.toml", "mlaudit.toml")
 
@@ -58,9 +63,32 @@ class Config:
         return self.values.get(key, default)
 
 
+def _read_bytes(path: Path) -> bytes:
+    """A config file's bytes: never blocks on a FIFO or device, refuses absurd sizes."""
+    import os
+    import stat
+
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise OSError(0, "not a regular file")
+        if st.st_size > MAX_CONFIG_BYTES:
+            raise OSError(0, f"larger than {MAX_CONFIG_BYTES // 1024} KiB")
+        chunks = []
+        while True:
+            chunk = os.read(fd, 1 << 20)
+            if not chunk:
+                break
+            chunks.append(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
 def _read_toml(path: Path) -> dict[str, Any]:
     try:
-        data = path.read_bytes()
+        data = _read_bytes(path)
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read config: {exc.strerror or exc}") from None
     try:
@@ -114,6 +142,14 @@ def validate(data: dict[str, Any], source: str) -> dict[str, Any]:
             first = prefix + first
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
         raise ConfigError(f"{source}: {first}{more}")
+    from auditor.globguard import GlobTooComplex, check_glob
+
+    prefix = "tool.mlaudit." if source.endswith("pyproject.toml") else ""
+    for i, pattern in enumerate(data.get("exclude", [])):
+        try:
+            check_glob(pattern)
+        except GlobTooComplex as exc:
+            raise ConfigError(f"{source}: {prefix}exclude[{i}]: pattern {pattern!r} refused: {exc}") from None
     for w in data.get("waivers", []):
         if "expires" in w:
             try:
@@ -121,6 +157,24 @@ def validate(data: dict[str, Any], source: str) -> dict[str, Any]:
             except ValueError:
                 raise ConfigError(f"{source}: waivers: {w['expires']!r} is not a date (YYYY-MM-DD)") from None
     return data
+
+
+def _env_overrides() -> dict[str, Any]:
+    import os
+
+    out: dict[str, Any] = {}
+    for var, key in ENV_OVERRIDES.items():
+        raw = os.environ.get(var)
+        if raw is None or not raw.strip():
+            continue
+        try:
+            value = float(raw)
+        except ValueError:
+            value = float("nan")
+        if not value > 0 or value == float("inf"):
+            raise ConfigError(f"environment variable {var}: expected a number of milliseconds > 0, got {raw!r}")
+        out[key] = value
+    return out
 
 
 def load_config(root: Path, *, config_file: str | None = None, no_config: bool = False,
@@ -144,6 +198,7 @@ def load_config(root: Path, *, config_file: str | None = None, no_config: bool =
             path, data = found
             source, base_dir = str(path), path.parent
             values.update(validate(data, source))
+    values.update(_env_overrides())
     for key, value in (overrides or {}).items():
         if value is not None:
             values[key] = value

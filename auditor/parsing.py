@@ -18,8 +18,10 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on 3.10 only
     import tomli as tomllib
 
-MAX_ALIASES = 200
+MAX_ALIASES = 5000  # aliases themselves are cheap; what they expand to is bounded below
 MAX_DEPTH = 200
+MAX_EXPANDED_NODES = 1_000_000  # a document whose aliases expand past this is an alias bomb
+C_LOADER_MAX_NESTING = 1000  # libyaml's composer recurses in C: deeper input crashes it
 
 
 class ParseError(Exception):
@@ -49,6 +51,8 @@ def load_json(text: str) -> Any:
 
 
 _ANCHOR = re.compile(r"(?:^|[\s\[{,:-])&[^\s,\[\]{}]")
+_INDENT = re.compile(r"^[ ]+", re.MULTILINE)
+_LEADING_INDICATORS = re.compile(r"^[ \t]*(?:[-?:](?:[ \t]+|$)){2,}", re.MULTILINE)
 
 
 def _yaml_module():
@@ -57,8 +61,86 @@ def _yaml_module():
     return yaml
 
 
+def _nesting_bound(text: str) -> int:
+    """An upper bound on how deeply `text` can nest YAML collections, computed in C loops.
+
+    Collections nest through flow brackets, through deeper indentation, or through several
+    block indicators on one line (`- - - x`); the sum of the three bounds the depth.
+    """
+    bound = _flow_depth(text)
+    if bound > C_LOADER_MAX_NESTING:
+        return bound
+    bound += max(map(len, _INDENT.findall(text)), default=0)
+    runs = _LEADING_INDICATORS.findall(text)
+    if runs:
+        bound += max(r.count("-") + r.count("?") + r.count(":") for r in runs)
+    return bound
+
+
+_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+_ALIAS = re.compile(r"(?:^|[\s\[{,:-])\*[^\s,\[\]{}]")
+
+
+def _flow_depth(text: str) -> int:
+    """How deeply flow brackets nest (brackets inside strings count too: an over-estimate)."""
+    depth = best = 0
+    for ch in _NOT_BRACKET.sub("", text):
+        if ch in "[{":
+            depth += 1
+            if depth > best:
+                best = depth
+        elif depth:
+            depth -= 1
+    return best
+
+
+def _expanded_size(root, yaml) -> int:
+    """Nodes of the document once every alias is expanded; ParseError on a recursive alias
+    or nesting deeper than MAX_DEPTH.
+
+    PyYAML shares aliased nodes, so composing is cheap, but any consumer that walks the
+    data (or serialises it) pays the expanded size: nine aliases of nine aliases of ... is a
+    "billion laughs" document. Memoised and iterative: linear in the composed graph.
+    """
+    sizes: dict[int, int] = {}
+    visiting: set[int] = set()
+    stack: list[tuple[object, bool]] = [(root, False)]
+    while stack:
+        if len(visiting) > MAX_DEPTH:
+            raise ParseError("YAML nested too deeply")
+        node, done = stack.pop()
+        key = id(node)
+        if done:
+            visiting.discard(key)
+            if isinstance(node, yaml.MappingNode):
+                children = [c for pair in node.value for c in pair]
+            else:
+                children = node.value
+            total = 1 + sum(sizes[id(c)] for c in children)
+            if total > MAX_EXPANDED_NODES:
+                raise ParseError(f"YAML aliases expand to more than {MAX_EXPANDED_NODES:,} nodes "
+                                 "(possible alias bomb)")
+            sizes[key] = total
+            continue
+        if key in sizes:
+            continue
+        if isinstance(node, yaml.ScalarNode):
+            sizes[key] = 1
+            continue
+        if key in visiting:
+            raise ParseError("YAML alias refers to a node that contains it (recursive alias)")
+        visiting.add(key)
+        stack.append((node, True))
+        children = [c for pair in node.value for c in pair] if isinstance(node, yaml.MappingNode) else node.value
+        for child in children:
+            if id(child) not in sizes:
+                stack.append((child, False))
+    return sizes.get(id(root), 0)
+
+
 def _counting_loader(yaml):
-    """A pure-Python SafeLoader that refuses documents with too many aliases or too deep."""
+    """A pure-Python SafeLoader that refuses alias bombs, recursive aliases and deep nesting."""
+    from auditor.budget import checkpoint
 
     class CountingLoader(yaml.SafeLoader):
         def __init__(self, stream):
@@ -67,6 +149,7 @@ def _counting_loader(yaml):
             self._depth = 0
 
         def compose_node(self, parent, index):
+            checkpoint()  # cooperative deadline where no timer signal can interrupt us
             if self.check_event(yaml.AliasEvent):
                 self._aliases += 1
                 if self._aliases > MAX_ALIASES:
@@ -79,18 +162,45 @@ def _counting_loader(yaml):
             finally:
                 self._depth -= 1
 
+        def compose_document(self):
+            node = super().compose_document()
+            if node is not None and self._aliases:
+                _expanded_size(node, yaml)
+            return node
+
     return CountingLoader
 
 
+_LOADER_CACHE: list = []
+
+
+def _safe_loader(yaml):
+    if not _LOADER_CACHE:
+        _LOADER_CACHE.append(_counting_loader(yaml))
+    return _LOADER_CACHE[0]
+
+
 def load_yaml_all(text: str) -> list[Any]:
-    """All documents of a YAML stream (Kubernetes manifests hold several)."""
+    """All documents of a YAML stream (Kubernetes manifests hold several).
+
+    libyaml (C) composes the node graph when the text cannot nest deeper than its recursive
+    composer survives; the graph is then checked (alias expansion, recursion, depth) before
+    anything is constructed. Otherwise the pure-Python loader checks as it composes.
+    """
     yaml = _yaml_module()
-    if _ANCHOR.search(text) or text.count("[") + text.count("{") > 10_000:
-        loader = _counting_loader(yaml)
-    else:
-        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    bound = _nesting_bound(text)
+    use_c = hasattr(yaml, "CSafeLoader") and bound <= C_LOADER_MAX_NESTING
+    check_graph = use_c and (bound > MAX_DEPTH or (_ANCHOR.search(text) is not None
+                                                   and _ALIAS.search(text) is not None))
+    loader = yaml.CSafeLoader(text) if use_c else _safe_loader(yaml)(text)
     try:
-        return list(yaml.load_all(text, Loader=loader))
+        docs = []
+        while loader.check_node():
+            node = loader.get_node()
+            if check_graph and node is not None:
+                _expanded_size(node, yaml)
+            docs.append(loader.construct_document(node) if node is not None else None)
+        return docs
     except ParseError:
         raise
     except RecursionError:
@@ -102,6 +212,8 @@ def load_yaml_all(text: str) -> list[Any]:
         raise ParseError(f"invalid YAML{where}: {problem}") from None
     except Exception as exc:  # constructor errors on odd tags, etc.
         raise ParseError(f"invalid YAML: {_one_line(exc)}") from None
+    finally:
+        loader.dispose()
 
 
 def load_yaml(text: str) -> Any:

@@ -7,7 +7,12 @@ Nothing here writes, imports or executes anything from the audited tree:
   FIFO or device swapped in after listing cannot block the audit;
 - reads and parses are cached, so two rules never read or parse the same file twice;
 - anything that cannot be read or parsed becomes a `Problem`, recorded once, and the audit
-  goes on.
+  goes on;
+- listed paths are checked before use: no `..`, absolute or `.git` component, no name that
+  is not valid UTF-8, no directory on the way that is a symlink (a crafted git index can
+  list `dir/file` where the work tree has `dir -> /etc`);
+- work on one file (parsing, pattern scans) runs within a per-file time budget
+  (`bounded()`, config `file-budget-ms`); what runs out is abandoned and reported.
 Facts (CI jobs, dependencies, the Python index...) are computed lazily by extractor
 functions named in `FACT_EXTRACTORS` and cached on the snapshot.
 """
@@ -17,7 +22,8 @@ from __future__ import annotations
 import importlib
 import os
 import stat
-from functools import cached_property
+import time
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any, Callable
 
@@ -26,6 +32,9 @@ from auditor.pathmatch import IgnoreRules, compile_glob
 
 DEFAULT_MAX_READ_BYTES = 8 * 1024 * 1024  # content reads beyond this are refused, as a problem
 BINARY_SNIFF_BYTES = 8192
+DEFAULT_FILE_BUDGET_MS = 5000  # config `file-budget-ms`: time one file may cost the audit
+USER_PATTERN_LINE_CAP = 4096  # custom-rule patterns are matched per line, on this many chars
+MAX_WALK_IGNORE_PATTERNS = 1000  # .gitignore patterns honoured outside git (each costs per path)
 
 # name -> "module:function"; each function takes the Project and returns the fact.
 FACT_EXTRACTORS: dict[str, str] = {
@@ -33,6 +42,10 @@ FACT_EXTRACTORS: dict[str, str] = {
     "ci": "auditor.facts.ci:extract",
     "deps": "auditor.facts.deps:extract",
     "python": "auditor.facts.python:extract",
+    "infra": "auditor.facts.infra:extract",
+    "precommit": "auditor.facts.precommit:extract",
+    "tests": "auditor.facts.testsuite:extract",
+    "secrets": "auditor.facts.secrets:extract",
 }
 
 
@@ -43,8 +56,14 @@ class InputError(Exception):
 class Project:
     """A lazily evaluated, read-only view of one repository."""
 
+    # Set by auditor.audit.run_audit (auditor/cache.py): the per-file fact cache (None: off)
+    # and how many processes per-file work may use.
+    cache = None
+    jobs = 1
+
     def __init__(self, root: str | os.PathLike[str], *, exclude: list[str] | tuple[str, ...] = (),
-                 use_git: bool = True, max_read_bytes: int = DEFAULT_MAX_READ_BYTES) -> None:
+                 use_git: bool = True, max_read_bytes: int = DEFAULT_MAX_READ_BYTES,
+                 file_budget_ms: float | None = DEFAULT_FILE_BUDGET_MS) -> None:
         path = Path(root)
         try:
             st = path.stat()
@@ -68,6 +87,9 @@ class Project:
         self._facts: dict[str, Any] = {}
         self._sizes: dict[str, int] = {}
         self._link_targets: dict[str, str] = {}  # in-tree symlink -> resolved relative path
+        self.file_budget_ms = file_budget_ms  # None or <= 0: no per-file budget
+        self._spent: dict[str, float] = {}  # seconds of bounded work charged to each file
+        self._dir_ok: dict[str, bool] = {"": True}  # listed directory -> a real directory?
 
     # ------------------------------------------------------------------ problems
     def add_problem(self, path: str, detail: str) -> None:
@@ -85,9 +107,25 @@ class Project:
             return None
         from auditor.gitsafe import work_tree_top
 
-        if not (self.root / ".git").exists() and not _has_git_ancestor(self.root):
+        holder = _git_ancestor(self.root)
+        if holder is None:
             return None
-        return work_tree_top(self.root)
+        top = work_tree_top(self.root)
+        if top is None:
+            if _looks_like_repo(holder / ".git"):
+                self.add_problem(".git", "git did not answer for this repository; walked the tree instead")
+            return None
+        try:
+            same = os.path.samefile(top, holder)
+        except OSError:
+            same = False
+        if not same:
+            # core.worktree (or GIT_WORK_TREE-like config) points somewhere else: git would
+            # describe another tree. Walk this one instead.
+            self.add_problem(".git", "git work tree is configured elsewhere (core.worktree); "
+                                     "walked the tree instead")
+            return None
+        return top
 
     @property
     def in_git(self) -> bool:
@@ -115,7 +153,7 @@ class Project:
         prefix = self._git_prefix()
         tracked = set(_split_z(tracked_raw, prefix))
         names = tracked | set(_split_z(others_raw, prefix))
-        files = [p for p in names if self._admit(p)]
+        files = [p for p in names if self._admit(p, check_dirs=True)]
         return sorted(self._filter_excluded(files)), frozenset(f for f in files if f in tracked)
 
     def _git_prefix(self) -> str:
@@ -135,7 +173,7 @@ class Project:
             gi = (rel_dir + "/.gitignore") if rel_dir else ".gitignore"
             gi_text = self._read_small(gi)
             if gi_text is not None:
-                ignore.add_file(rel_dir, gi_text)
+                self._add_ignore_file(ignore, rel_dir, gi, gi_text)
             try:
                 entries = sorted(os.scandir(full_dir), key=lambda e: e.name)
             except OSError as exc:
@@ -157,6 +195,29 @@ class Project:
                     out.append(rel)
         return self._filter_excluded(out)
 
+    def _add_ignore_file(self, ignore: IgnoreRules, rel_dir: str, gi: str, text: str) -> None:
+        """Honour a .gitignore outside git, refusing patterns too costly to match safely."""
+        from auditor.globguard import GlobTooComplex, check_glob
+
+        used = getattr(self, "_ignore_patterns_used", 0)
+        for line in text.splitlines():
+            stripped = line.strip()
+            if not stripped or stripped.startswith("#"):
+                continue
+            if used >= MAX_WALK_IGNORE_PATTERNS:
+                self.add_problem(gi, f"more than {MAX_WALK_IGNORE_PATTERNS} ignore patterns in the tree; "
+                                     "the rest are not applied")
+                break
+            negate = "!" if stripped.startswith("!") else ""
+            try:
+                pattern = check_glob(stripped[len(negate):])
+            except GlobTooComplex as exc:
+                self.add_problem(gi, f"ignore pattern {stripped[:80]!r} not applied: {exc}")
+                continue
+            ignore.add(rel_dir, negate + pattern)
+            used += 1
+        self._ignore_patterns_used = used
+
     def _read_small(self, rel: str) -> str | None:
         full = self.root / rel
         try:
@@ -167,9 +228,26 @@ class Project:
         data = self._open_read(rel, full)
         return None if data is None else data.decode("utf-8", "replace")
 
-    def _admit(self, rel: str) -> bool:
-        """Keep regular files and in-tree symlinks to them; report everything else."""
-        full = self.root / rel
+    def _admit(self, rel: str, check_dirs: bool = False) -> bool:
+        """Keep regular files and in-tree symlinks to them; report everything else.
+
+        `check_dirs`: the path came from git's index, not from walking, so every directory
+        on the way must be checked to be a real directory of this tree (once per directory).
+        """
+        if not rel.isascii():
+            try:
+                rel.encode("utf-8")
+            except UnicodeEncodeError:
+                self.add_problem(printable_path(rel), "file name is not valid UTF-8; not read")
+                return False
+        if _bad_rel(rel):
+            self.add_problem(printable_path(rel), "path leaves the repository or enters .git; not read")
+            return False
+        if check_dirs:
+            parent = rel.rpartition("/")[0]
+            if not self._real_dir(parent):
+                return False
+        full = os.path.join(self.root, rel)  # a str: pathlib costs ~0.3 s per 20,000 files
         try:
             st = os.lstat(full)
         except FileNotFoundError:
@@ -190,21 +268,50 @@ class Project:
         self.add_problem(rel, f"not a regular file ({kind}); not read")
         return False
 
+    def _real_dir(self, rel_dir: str) -> bool:
+        """Whether every component of `rel_dir` is a real directory (not a symlink), cached."""
+        cache = self._dir_ok
+        if rel_dir in cache:
+            return cache[rel_dir]
+        todo = []
+        d = rel_dir
+        while d not in cache:  # iterative: trees hundreds of levels deep must not recurse
+            todo.append(d)
+            d = d.rpartition("/")[0]
+        ok = cache[d]
+        for d in reversed(todo):
+            if ok:
+                try:
+                    mode = os.lstat(self.root / d).st_mode
+                except OSError:
+                    mode = 0
+                if stat.S_ISLNK(mode):
+                    self.add_problem(d, "directory is a symlink; files below it are not read")
+                ok = stat.S_ISDIR(mode)
+            cache[d] = ok
+        return ok
+
     def _admit_link(self, rel: str, full: Path) -> bool:
         try:
             target = Path(os.path.realpath(full))
-        except (OSError, RuntimeError):
-            self.add_problem(rel, "symlink cannot be resolved (loop?); not followed")
+        except (OSError, RuntimeError, ValueError):
+            self.add_problem(rel, "symlink cannot be resolved; not followed")
             return False
         try:
             inside = target.relative_to(self.root).as_posix()
         except ValueError:
             self.add_problem(rel, "symlink points outside the repository; not followed")
             return False
+        if inside == ".git" or inside.startswith(".git/") or "/.git/" in f"/{inside}":
+            self.add_problem(rel, "symlink points into .git; not followed")
+            return False
         try:
             st = os.stat(target, follow_symlinks=False)
         except OSError:
             self.add_problem(rel, "broken symlink; not followed")
+            return False
+        if stat.S_ISLNK(st.st_mode):  # realpath stops where a chain of links loops
+            self.add_problem(rel, "symlink loop; not followed")
             return False
         if not stat.S_ISREG(st.st_mode):
             if not stat.S_ISDIR(st.st_mode):
@@ -217,7 +324,9 @@ class Project:
     def _filter_excluded(self, files: list[str]) -> list[str]:
         if not self.exclude:
             return files
-        rxs = [compile_glob(p) for p in self.exclude]
+        from auditor.globguard import safe_globs
+
+        rxs = [compile_glob(p) for p in safe_globs(self.exclude, self, "exclude")]
         return [f for f in files if not any(rx.match(f) for rx in rxs)]
 
     @property
@@ -254,9 +363,9 @@ class Project:
 
     def glob(self, pattern: str | list[str] | tuple[str, ...], *, ignore_case: bool = False) -> list[str]:
         """Snapshot files matching gitignore-style pattern(s), in path order."""
-        patterns = [pattern] if isinstance(pattern, str) else list(pattern)
-        rxs = [compile_glob(p, ignore_case) for p in patterns]
-        return [f for f in self.files if any(rx.match(f) for rx in rxs)]
+        patterns = (pattern,) if isinstance(pattern, str) else tuple(pattern)
+        match = _any_glob(patterns, ignore_case).match  # one regex per file, not one per pattern
+        return [f for f in self.files if match(f)]
 
     def glob_dirs(self, pattern: str | list[str] | tuple[str, ...], *, ignore_case: bool = False) -> list[str]:
         patterns = [pattern] if isinstance(pattern, str) else list(pattern)
@@ -324,7 +433,7 @@ class Project:
         data = self.read_bytes(rel)
         text: str | None = None
         if data is not None:
-            if b"\x00" in data[:BINARY_SNIFF_BYTES]:
+            if b"\x00" in data[:BINARY_SNIFF_BYTES] and not data.startswith(_UTF16_BOMS):
                 self.add_problem(rel, "binary content where text was expected; not checked")
             else:
                 text = decode_text(data)
@@ -335,7 +444,7 @@ class Project:
 
     def is_binary(self, rel: str) -> bool:
         data = self.read_head(rel, BINARY_SNIFF_BYTES)
-        return data is not None and b"\x00" in data
+        return data is not None and b"\x00" in data and not data.startswith(_UTF16_BOMS)
 
     def read_head(self, rel: str, n: int) -> bytes | None:
         """The first n bytes without caching the whole file (for magic-number sniffing)."""
@@ -370,9 +479,11 @@ class Project:
         text = self.read_text(rel)
         if text is not None:
             try:
-                value = parser(text)
+                value = self.bounded(rel, parser, text, what=f"parsing ({kind})")
             except ParseError as exc:
                 self.add_problem(rel, f"unparsable: {exc}")
+            except (RecursionError, MemoryError):
+                self.add_problem(rel, f"unparsable: {kind} nested too deeply or too large")
         self._parsed[key] = value
         return value
 
@@ -400,6 +511,79 @@ class Project:
     def pyproject(self) -> dict[str, Any]:
         return (self.toml("pyproject.toml") if self.exists("pyproject.toml") else None) or {}
 
+    def file_digest(self, rel: str) -> str | None:
+        """Content key of a file from git's index, without reading it (see auditor/cache.py);
+        None when only reading the file can tell."""
+        from auditor.cache import file_digest
+
+        return file_digest(self, rel)
+
+    # ------------------------------------------------------------------ time budget
+    def bounded(self, rel: str, fn: Callable[..., Any], *args: Any, what: str = "checking",
+                default: Any = None, **kwargs: Any) -> Any:
+        """`fn(*args, **kwargs)` charged to file `rel`'s time budget (`file-budget-ms`).
+
+        Use it around any parse or scan of one file's content whose cost depends on that
+        content. If the file's budget runs out, the work is abandoned, `default` is returned,
+        the file is reported once as a problem, and later bounded work on it returns
+        `default` at once. Without a budget (None or <= 0) this is a plain call.
+        """
+        budget_ms = self.file_budget_ms
+        if not budget_ms or budget_ms <= 0:
+            return fn(*args, **kwargs)
+        from auditor.budget import call_with_deadline
+
+        budget = budget_ms / 1000.0
+        spent = self._spent.get(rel, 0.0)
+        if spent >= budget:
+            return default
+        started = time.monotonic()
+        try:
+            finished, value = call_with_deadline(budget - spent, fn, *args, **kwargs)
+        finally:
+            self._spent[rel] = spent + (time.monotonic() - started)
+        if finished:
+            return value
+        self._spent[rel] = budget
+        self.add_problem(rel, f"{what} abandoned: the file used up its time budget "
+                              f"({budget_ms:g} ms, `file-budget-ms`); results for it may be incomplete")
+        return default
+
+    def budget_left(self, rel: str) -> bool:
+        """Whether bounded work on `rel` may still run."""
+        budget_ms = self.file_budget_ms
+        return not budget_ms or budget_ms <= 0 or self._spent.get(rel, 0.0) < budget_ms / 1000.0
+
+    def find_first(self, rel: str, rx: "re.Pattern[str]", *, per_line: bool = False,
+                   line_cap: int = USER_PATTERN_LINE_CAP) -> tuple[int, str] | None:
+        """(line number, line) of the first match of `rx` in the file, or None; bounded.
+
+        `per_line=True` is for patterns from user rule files: each line is matched on its
+        own, on at most `line_cap` characters, so even a polynomial pattern costs at most
+        lines x cap^k; lines that were cut are reported once per file as a problem.
+        """
+        text = self.read_text(rel)
+        if text is None:
+            return None
+        if per_line:
+            return self.bounded(rel, self._find_per_line, rel, text, rx, line_cap, what="pattern search")
+        return self.bounded(rel, _find_whole, text, rx, what="pattern search")
+
+    def _find_per_line(self, rel: str, text: str, rx, cap: int) -> tuple[int, str] | None:
+        from auditor.budget import checkpoint
+
+        search = rx.search
+        for number, line in enumerate(text.split("\n"), 1):
+            if len(line) > cap:
+                self.add_problem(rel, f"lines longer than {cap} characters (first: line {number}); "
+                                      "custom rule patterns were matched on their start only")
+                line = line[:cap]
+            if search(line):
+                return number, line
+            if not number & 1023:
+                checkpoint()
+        return None
+
     # ------------------------------------------------------------------ facts
     def fact(self, name: str) -> Any:
         """A named fact, extracted once (see FACT_EXTRACTORS)."""
@@ -408,6 +592,20 @@ class Project:
             module, func = target.split(":")
             self._facts[name] = getattr(importlib.import_module(module), func)(self)
         return self._facts[name]
+
+
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+
+
+@lru_cache(maxsize=1024)
+def _any_glob(patterns: tuple[str, ...], ignore_case: bool) -> "re.Pattern[str]":
+    """One regex matching what any of the globs matches (each is anchored on its own)."""
+    import re
+
+    if not patterns:
+        return re.compile(r"(?!)")
+    return re.compile("|".join(f"(?:{compile_glob(p, ignore_case).pattern})" for p in patterns),
+                      re.IGNORECASE if ignore_case else 0)
 
 
 def decode_text(data: bytes) -> str:
@@ -439,7 +637,49 @@ def _split_z(raw: bytes, prefix: str) -> list[str]:
 
 
 def _has_git_ancestor(path: Path) -> bool:
+    return _git_ancestor(path) is not None
+
+
+def _git_ancestor(path: Path) -> Path | None:
+    """The nearest directory at or above `path` holding a `.git` entry (a repository's top)."""
     for parent in [path, *path.parents]:
-        if (parent / ".git").exists():
+        if os.path.lexists(parent / ".git"):
+            return parent
+    return None
+
+
+def _looks_like_repo(dotgit: Path) -> bool:
+    try:
+        return os.path.isdir(dotgit) and os.path.lexists(dotgit / "HEAD")
+    except OSError:
+        return False
+
+
+def _find_whole(text: str, rx) -> tuple[int, str] | None:
+    m = rx.search(text)
+    if m is None:
+        return None
+    start = text.rfind("\n", 0, m.start()) + 1
+    end = text.find("\n", m.start())
+    return text.count("\n", 0, m.start()) + 1, text[start: end if end != -1 else len(text)]
+
+
+def _bad_rel(rel: str) -> bool:
+    """A listed path that is absolute, has an empty, `.`, `..` or `.git` component."""
+    if rel.startswith("/") or rel.endswith("/") or "//" in rel or "\0" in rel:
+        return True
+    if "/." not in "/" + rel:  # fast path: no component starts with a dot
+        return False
+    for part in rel.split("/"):
+        if part in ("", ".", "..", ".git"):
             return True
     return False
+
+
+def printable_path(rel: str) -> str:
+    """`rel` as valid UTF-8 text for reports (undecodable bytes become U+FFFD)."""
+    try:
+        rel.encode("utf-8")
+        return rel
+    except UnicodeEncodeError:
+        return rel.encode("utf-8", "surrogateescape").decode("utf-8", "replace")

@@ -33,6 +33,8 @@ cloud SDK docs and test certificates):
   (`api_key`, `SECRET_ACCESS_KEY`, `storage_key`, `OPENAI_KEY`, not `attr_key`, `sort_key`,
   `GPG_KEY`, `public_key`); `tokenizer`, `max_tokens`, `pad_token`, `NextToken` and names
   that point at a secret (`secret_name`, `api_key_env`, `token_path`) are not;
+- salted password hashes (`sha1:salt:digest` in a Jupyter config, Django's
+  `pbkdf2_sha256$...`) are what configs store instead of a password: not reported;
 - values must look random: 16+ characters, letters mixed with digits or mixed case, Shannon
   entropy >= 3 bits per character, and not made of words (`waitForTaskToken`,
   `tag:yaml.org,2002:str`); paths, URLs, ARNs, timestamps, UUIDs (run, tenant and client ids)
@@ -197,6 +199,7 @@ webhook bot deploy root sas server integration personal
 openai anthropic cohere mistral groq replicate wandb hf huggingface aws azure gcp google gemini
 stripe twilio sendgrid mailgun slack github gitlab comet neptune mlflow pinecone kaggle datadog
 sentry mapbox firebase supabase algolia serpapi langchain langsmith clearml dagshub
+fernet jwt hmac cipher crypto aes
 """.split())
 
 _PLACEHOLDER_MARKS = ("your", "xxxx", "****", "...", "changeme", "change_me", "change-me",
@@ -215,6 +218,10 @@ _WORDS_ONLY = re.compile(r"[a-z]+(?:[\-_./][a-z]+)*|[A-Z]+(?:[\-_.][A-Z]+)*|[A-Z
 _PATHLIKE_END = re.compile(r"\.(?:json|ya?ml|txt|pem|key|p12|pfx|crt|cer|csv|pkl|env|cfg|ini|toml|py|"
                            r"sh|gpg|asc|jks|keystore|der|pub)$", re.IGNORECASE)
 _LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "0.0.0.0", "host.docker.internal", "::1"})
+# A password *hash* (Jupyter `sha1:salt:digest` / `argon2:$argon2id$...`, Django
+# `pbkdf2_sha256$iterations$salt$digest`) is what a config stores instead of the password.
+_PASSWORD_HASH = re.compile(r"(?:sha1|sha256|sha512|md5|argon2|scrypt|bcrypt|pbkdf2[\w-]*):\S|"
+                            r"(?:pbkdf2_sha\d+|argon2|bcrypt(?:_sha256)?|scrypt|sha1|md5)\$\S", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -331,6 +338,8 @@ def looks_random(value: str, min_len: int = MIN_SECRET_LEN) -> bool:
     if "://" in value or value.startswith(("/", "./", "../", "~", "arn:", "urn:")) \
             or _PATHLIKE_END.search(value) or _DATE.match(value):
         return False                       # URLs, paths, resource names, timestamps
+    if _PASSWORD_HASH.match(value):
+        return False                       # a salted password hash, not the password
     if _UUID.fullmatch(value) or _WORDS_ONLY.fullmatch(value) or _wordish(value):
         return False
     if _HEX.fullmatch(value) and len(value) < MIN_HEX_SECRET_LEN:

@@ -37,10 +37,15 @@ def dir_exists(ctx: Context, value: Any) -> Outcome:
 
 @lru_cache(maxsize=1024)
 def compile_pattern(pattern: str, ignore_case: bool, user: bool = False) -> re.Pattern[str]:
-    if user:
-        from auditor.regex_guard import check_user_regex
+    if user:  # user rule files are validated when loaded (rules_loader); this is the backstop
+        from auditor.regex_guard import UnsafeRegex, check_user_regex
 
-        check_user_regex(pattern)
+        try:
+            check_user_regex(pattern)
+        except UnsafeRegex as exc:
+            raise RuleError(f"unsafe regular expression {pattern!r}: {exc}") from None
+        except re.error:
+            pass  # reported below
     try:
         return re.compile(pattern, re.MULTILINE | (re.IGNORECASE if ignore_case else 0))
     except re.error as exc:
@@ -64,12 +69,12 @@ def search_files(ctx: Context, globs: list[str], pattern: str, *, ignore_case: b
     rx = compile_pattern(pattern, ignore_case, ctx.user_rule)
     evidence: list[Evidence] = []
     for path in ctx.project.glob(globs):
-        text = ctx.project.read_text(path)
-        if text is None:
-            continue
-        m = rx.search(text)
-        if m:
-            evidence.append(Evidence(path, line_of(text, m.start()), line_text(text, m.start())))
+        # bounded by the file's time budget; user patterns are matched line by line (capped)
+        hit = ctx.project.find_first(path, rx, per_line=ctx.user_rule)
+        if hit:
+            number, line = hit
+            line = line.strip()
+            evidence.append(Evidence(path, number, line if len(line) <= 160 else line[:159] + "…"))
             if len(evidence) >= limit:
                 break
     return evidence
