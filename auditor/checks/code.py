@@ -71,7 +71,12 @@ def model_quality_tests(ctx) -> Outcome:
     return Outcome(True, evidence[:MAX_EVIDENCE], searched)
 
 
-NOT_LOGIC = frozenset({"setup.py", "conftest.py", "noxfile.py", "fabfile.py", "tasks.py", "manage.py"})
+NOT_LOGIC = frozenset({"setup.py", "conftest.py", "noxfile.py", "fabfile.py", "tasks.py", "manage.py",
+                       # tool configuration written in Python, not project logic
+                       "jupyter_notebook_config.py", "jupyter_server_config.py", "jupyter_lab_config.py",
+                       "ipython_config.py", "ipython_kernel_config.py", "nbconvert_config.py"})
+# folders of CI/platform helper scripts: not where a project keeps its logic
+NOT_LOGIC_DIRS = (".github/", ".gitlab/", ".circleci/", ".azuredevops/", ".devcontainer/")
 
 
 def logic_in_modules(ctx) -> Outcome:
@@ -84,7 +89,8 @@ def logic_in_modules(ctx) -> Outcome:
     trivial: list[str] = []
     for path, m in sorted(index.modules.items()):
         name = path.rsplit("/", 1)[-1]
-        if m.kind != "module" or m.is_test or not m.parsed or name in NOT_LOGIC or _docs_conf(path):
+        if m.kind != "module" or m.is_test or not m.parsed or name in NOT_LOGIC or _docs_conf(path) \
+                or path.startswith(NOT_LOGIC_DIRS):
             continue
         defs = sum(1 for d in m.definitions if d.parent is None)
         if not defs and not (m.calls or m.imports):

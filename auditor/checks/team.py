@@ -2,7 +2,8 @@
 
 - `readme` (TEAM001): a README that is more than a stub: several lines of content with setup
   or usage material (an install/usage/getting-started heading, or commands in code blocks);
-- `model_card` (TEAM005): a model card file with content, or one README/docs page whose
+- `model_card` (TEAM005): a model card file with content, training code that generates one
+  (`trainer.create_model_card()`, `huggingface_hub.ModelCard`), or one README/docs page whose
   headings cover most of a model card (intended use, training data, evaluation, limitations).
 
 Headings are read from Markdown (ATX and setext), reStructuredText (underlined titles) and
@@ -39,14 +40,18 @@ COMMAND = re.compile(
     r"dagster|airflow|Rscript|julia|cd|export|\./[\w./-]+)\b", re.IGNORECASE)
 _INLINE_CODE = re.compile(r"`([^`\n]{3,200})`")
 
+# Topic words are matched in headings; the vague ones (`uses`, `applications`) only as the whole
+# heading (the model card template's "## Uses"), not as a verb or a web "application".
 MODEL_CARD_TOPICS = {
-    "intended use": re.compile(r"\bintended\b|\buse[\s-]cases?\b|\buses\b|out[\s-]of[\s-]scope|"
-                               r"direct[\s-]use|downstream[\s-]use|\bapplications?\b", re.IGNORECASE),
+    "intended use": re.compile(r"\bintended\b|\buse[\s-]cases?\b|^\W*uses\W*$|out[\s-]of[\s-]scope|"
+                               r"direct[\s-]use|downstream[\s-]use|"
+                               r"^\W*(?:potential\s+|target\s+|intended\s+)?applications?\W*$",
+                               re.IGNORECASE),
     "training data": re.compile(r"\bdata(?:sets?)?\b|\btraining[\s-](?:set|procedure)\b|\bdatasheet\b",
                                 re.IGNORECASE),
     "evaluation": re.compile(r"\bevaluat\w*|\bresults?\b|\bperformance\b|\bmetrics?\b|\bbenchmarks?\b|"
                              r"\baccuracy\b", re.IGNORECASE),
-    "limitations": re.compile(r"\blimitations?\b|\bcaveats?\b|\brisks?\b|\bbias(?:es)?\b|\bethic\w*|"
+    "limitations": re.compile(r"\blimitations?\b|\bcaveats?\b|\brisks?\b|\bbias(?:es)?\b(?!-)|\bethic\w*|"
                               r"\bfairness\b|known[\s-](?:issues|problems)|failure[\s-]modes?",
                               re.IGNORECASE),
 }
@@ -54,8 +59,11 @@ MODEL_CARD_GLOBS = ["**/MODEL_CARD*", "**/MODELCARD*", "**/model_card*", "**/mod
                     "**/modelcard*"]
 
 
-def headings(text: str) -> list[tuple[int, str]]:
-    """(line number, title) of every heading outside code blocks."""
+def headings(text: str, *, atx: bool = True) -> list[tuple[int, str]]:
+    """(line number, title) of every heading outside code blocks.
+
+    `atx=False` for reStructuredText, where `# ...` lines are code comments, not headings.
+    """
     out: list[tuple[int, str]] = []
     lines = text.splitlines()
     in_fence = False
@@ -65,7 +73,7 @@ def headings(text: str) -> list[tuple[int, str]]:
             continue
         if in_fence:
             continue
-        m = _ATX.match(line) or _BOLD.match(line)
+        m = (_ATX.match(line) if atx else None) or _BOLD.match(line)
         if m:
             out.append((i + 1, m.group(1).strip()))
             continue
@@ -159,18 +167,55 @@ def readme(ctx) -> Outcome:
                    message=f"{first.path} is a stub that does not explain setup or usage: {first.detail}.")
 
 
-def _topics(text: str) -> dict[str, tuple[int, str]]:
+# "Weights & Biases" is an experiment tracker, not a section on model bias
+_NOT_TOPIC = re.compile(r"weights\s*(?:and|&|&amp;)\s*biases|\bW&B\b", re.IGNORECASE)
+
+
+_JOINED = re.compile(r"&|,|/|\band\b", re.IGNORECASE)
+
+
+def _topics(text: str, path: str = "") -> dict[str, tuple[int, str]]:
+    """Model-card topics and the heading that covers each.
+
+    A heading covers one topic, or several only when it joins them ("Intended uses &
+    limitations"): "Bias-efficient fine-tuning in low-data regimes" is one title, not two
+    sections.
+    """
     found: dict[str, tuple[int, str]] = {}
-    for number, title in headings(text):
-        for topic, rx in MODEL_CARD_TOPICS.items():
-            if topic not in found and rx.search(title):
+    for number, title in headings(text, atx=not path.lower().endswith(".rst")):
+        cleaned = _NOT_TOPIC.sub(" ", title)
+        hits = [topic for topic, rx in MODEL_CARD_TOPICS.items() if rx.search(cleaned)]
+        if len(hits) > 1 and not _JOINED.search(cleaned):
+            hits = [t for t in hits if t not in found][:1]
+        for topic in hits:
+            if topic not in found:
                 found[topic] = (number, title)
     return found
 
 
+# Code that writes a model card next to the model it trains or publishes: Hugging Face's
+# `Trainer.create_model_card()` (also TRL and SetFit trainers), `huggingface_hub.ModelCard`
+# (`from_template`, `ModelCardData`), Google's Model Card Toolkit.
+MODEL_CARD_CALLS = [".create_model_card", "huggingface_hub.ModelCard",
+                    "huggingface_hub.ModelCard.from_template", "huggingface_hub.ModelCardData", "huggingface_hub.repocard.ModelCard",
+                    "huggingface_hub.repocard.ModelCard.from_template", "model_card_toolkit.*"]
+
+
+def _generated_cards(ctx) -> list[Evidence]:
+    from auditor.predicates import evaluate
+
+    # only where the model is trained: a library that writes cards for its users' models
+    # (PEFT adapters) does not document a model of its own
+    out = evaluate({"calls": {"name": MODEL_CARD_CALLS, "in": "training-code"}}, ctx)
+    if not out.ok:
+        return []
+    return [Evidence(e.path, e.line, f"generates a model card: {e.detail}") for e in out.evidence]
+
+
 def model_card(ctx) -> Outcome:
     project = ctx.project
-    searched = ("a model card (MODEL_CARD.md, model_card.*), or a README/docs page with sections on "
+    searched = ("a model card (MODEL_CARD.md, model_card.*, or one generated by code such as "
+                "`trainer.create_model_card()`), or a README/docs page with sections on "
                 f"at least {MODEL_CARD_MIN_TOPICS} of: intended use, training data, evaluation, "
                 "limitations")
     partial: list[Evidence] = []
@@ -180,12 +225,17 @@ def model_card(ctx) -> Outcome:
             continue
         lines = content_lines(text)
         if lines >= MODEL_CARD_MIN_LINES:
-            topics = _topics(text)
+            topics = _topics(text, path)
             evidence = [Evidence(path, None, f"model card, {lines} lines")]
             evidence += [Evidence(path, line, f"{topic}: “{title[:60]}”") for topic, (line, title) in topics.items()]
             return Outcome(True, evidence, searched, message=f"Model card: {path} ({lines} lines).")
         partial.append(Evidence(path, None, f"model card with only {lines} line{'s' if lines != 1 else ''} "
                                             "of content"))
+    generated = _generated_cards(ctx)
+    if generated:
+        return Outcome(True, generated, searched,
+                       message=f"A model card is generated with the model: {generated[0].path}:"
+                               f"{generated[0].line} ({generated[0].detail}).")
     docs = readme_files(project) + [p for p in project.glob(["docs/**", "doc/**"])
                                     if p.lower().endswith((".md", ".markdown", ".rst"))]
     best: tuple[str, dict] | None = None
@@ -193,7 +243,7 @@ def model_card(ctx) -> Outcome:
         text = project.read_text(path)
         if text is None:
             continue
-        topics = _topics(text)
+        topics = _topics(text, path)
         if len(topics) >= MODEL_CARD_MIN_TOPICS:
             evidence = [Evidence(path, line, f"{topic}: “{title[:60]}”")
                         for topic, (line, title) in topics.items()]

@@ -32,6 +32,8 @@ data datasets dataset raw processed interim models model saved_models trained_mo
 checkpoints checkpoint ckpt ckpts weights mlruns mlartifacts wandb lightning_logs tb_logs
 tensorboard runs outputs output results artifacts experiments multirun predictions
 """.split())
+# words that make a compound folder name an ML artifact location (`test_data`, `raw-data`)
+ML_DIR_WORDS = frozenset("data dataset datasets model models checkpoints weights mlruns wandb".split())
 ML_EXTS = frozenset("""
 pkl pickle joblib pt pth ckpt h5 hdf5 keras onnx pb tflite safetensors bin npy npz parquet
 feather arrow tfrecord tfrecords csv tsv jsonl xlsx sav model weights
@@ -120,10 +122,50 @@ def _gitignore_hit(base: str, raw: str) -> str | None:
         name = part.lower()
         if name in ML_DIRS:
             return f"ignores the `{part}/` location"
+        # `test_data/`, `raw-data/`, `model_weights/`: a compound name built on a strong word
+        if "ipynb_checkpoints" not in name and not name.startswith(".") \
+                and any(word in ML_DIR_WORDS for word in re.split(r"[_\-]+", name)):
+            return f"ignores the `{part}/` location"
     last = parts[-1].lower() if parts else ""
     m = re.fullmatch(r"(?:\*\*?|[\w\-\[\]*?]*)\.(\w+)\*?", last)
     if m and m.group(1) in ML_EXTS:
         return f"ignores `*.{m.group(1)}` files"
+    return None
+
+
+def _dvc_outputs(project) -> set[str]:
+    """Paths DVC versions: the targets of `*.dvc` pointer files and `dvc.yaml` stage outs.
+
+    `dvc add` and `dvc repro` write a `.gitignore` line for each of them (`/lfw-dataset.zip`
+    next to `lfw-dataset.zip.dvc`), whatever their name: such a line ignores a data or model
+    artifact even when neither the folder nor the extension says so.
+    """
+    outs = _dvc_tracked(project)
+    for path in project.glob("**/dvc.yaml"):
+        base = path[: -len("dvc.yaml")]
+        data = project.yaml(path)
+        stages = data.get("stages") if isinstance(data, dict) else None
+        for stage in (stages.values() if isinstance(stages, dict) else []):
+            if not isinstance(stage, dict):
+                continue
+            for key in ("outs", "metrics", "plots"):
+                for out in (stage.get(key) or []) if isinstance(stage.get(key), list) else []:
+                    name = next(iter(out), None) if isinstance(out, dict) else out
+                    if isinstance(name, str) and name.startswith("./"):
+                        name = name[2:]
+                    if isinstance(name, str) and name and not name.startswith(("/", "..")):
+                        outs.add((base + name).rstrip("/"))
+    return outs
+
+
+def _dvc_ignore_hit(base: str, raw: str, versioned: set[str]) -> str | None:
+    """A .gitignore line naming exactly a DVC-versioned path (as `dvc add` writes it)."""
+    line = raw.strip()
+    if not versioned or not line or line.startswith(("#", "!")) or any(c in line for c in "*?["):
+        return None
+    target = ((base + "/") if base else "") + line.strip("/")
+    if target in versioned:
+        return f"ignores `{target}`, versioned with DVC"
     return None
 
 
@@ -137,10 +179,11 @@ def gitignore_ml_artifacts(ctx) -> Outcome:
         return Outcome(False, [Evidence(None, None, "no .gitignore file")], searched,
                        message="No .gitignore: nothing keeps data, models and run outputs out of git.")
     evidence: list[Evidence] = []
+    versioned = _dvc_outputs(project)
     for path in sorted(files, key=lambda p: (p.count("/"), p)):
         base = path[: -len("/.gitignore")] if "/" in path else ""
         for number, line in enumerate((project.read_text(path) or "").splitlines(), start=1):
-            hit = _gitignore_hit(base, line)
+            hit = _gitignore_hit(base, line) or _dvc_ignore_hit(base, line, versioned)
             if hit:
                 evidence.append(Evidence(path, number, f"`{line.strip()}` {hit}"))
     if not evidence:

@@ -40,6 +40,10 @@ from auditor.facts.reqparse import (
 REQUIREMENTS_NAMES = ("*requirements*.txt", "*requirements*.in")
 CONDA_NAMES = ("environment*.yml", "environment*.yaml", "conda.yml", "conda.yaml", "conda-env*.yml",
                "conda-env*.yaml", "conda_env*.yml", "conda_env*.yaml")
+# Other names conda environments go by (Azure ML's `conda_dependencies.yml`, a CI job's
+# `ci_dependencies.yml`): read only when the content is a conda environment (a `dependencies`
+# list next to `name` or `channels`), silently skipped otherwise.
+SNIFFED_CONDA_NAMES = ("*conda*.yml", "*conda*.yaml", "*dependencies*.yml", "*dependencies*.yaml")
 LOCK_NAMES = {
     "poetry.lock": "poetry", "uv.lock": "uv", "pipfile.lock": "pipenv", "pdm.lock": "pdm",
     "pylock.toml": "pylock", "pylock.*.toml": "pylock", "conda-lock.yml": "conda-lock",
@@ -53,9 +57,22 @@ AUXILIARY_WORDS = frozenset({"dev", "develop", "development", "test", "tests", "
                              "lint", "linting", "style", "typing", "types", "mypy", "ci", "format",
                              "formatting", "precommit", "pre", "qa", "check", "checks", "bench",
                              "benchmark", "benchmarks", "tox", "build", "release", "examples",
-                             "example"})
+                             "example",
+                             # lower-bound test matrices (`requirements.min.txt`): not the runtime
+                             "min", "minimum", "mindeps", "lowest", "oldest"})
 NOT_PACKAGES = frozenset({"python"})   # the interpreter, declared next to packages in some formats
 NOT_COUNTED_FOR_PINS = frozenset({"pip", "setuptools", "wheel"})
+# Test and lint tools listed in a runtime requirements file: they do not change what the
+# model code computes, so one loose `pytest` line does not make the environment unpinned.
+DEV_TOOLS = frozenset({"pytest", "coverage", "flake8", "black", "ruff", "mypy", "pylint", "isort",
+                       "pre-commit", "tox", "nox", "bandit", "pycodestyle", "pydocstyle", "autopep8",
+                       "yapf", "pyright"})
+
+
+def counted_for_pins(req: "Requirement") -> bool:
+    """Whether an entry counts towards the pinned share of an environment file."""
+    return not (req.local or req.name in NOT_COUNTED_FOR_PINS or req.name in DEV_TOOLS
+                or req.name.startswith(("pytest-", "flake8-", "types-")))
 
 
 @dataclass(frozen=True)
@@ -157,7 +174,7 @@ class DepsFacts:
                     constrained.update(r.name for r in sub.requirements if r.pinned and r.name)
 
         walk(decl)
-        counted = [r for r in reqs if not r.local and r.name not in NOT_COUNTED_FOR_PINS]
+        counted = [r for r in reqs if counted_for_pins(r)]
         unpinned = [r for r in counted if not (r.pinned or (r.name and r.name in constrained))]
         return PinStats(decl.path, len(counted) - len(unpinned), len(counted),
                         tuple(r.label() for r in unpinned))
@@ -175,8 +192,13 @@ def extract(project) -> DepsFacts:
         _read_setup_cfg(project, path, facts, done)
     for path in _candidates(project, ("setup.py",)):
         _read_setup_py(project, path, facts)
-    for path in _candidates(project, CONDA_NAMES):
+    conda = _candidates(project, CONDA_NAMES)
+    for path in conda:
         _read_conda(project, path, facts, done)
+    locks = set(_candidates(project, tuple(LOCK_NAMES)))
+    for path in _candidates(project, SNIFFED_CONDA_NAMES):
+        if path not in conda and path not in locks:
+            _read_conda(project, path, facts, done, sniffed=True)
     for path in _candidates(project, ("pipfile",)):
         _read_pipfile(project, path, facts)
     for path in _candidates(project, tuple(LOCK_NAMES)):
@@ -567,10 +589,13 @@ def _read_setup_py_by_pattern(project, path: str, text: str, facts: DepsFacts) -
 
 
 # ---------------------------------------------------------------------- conda / Pipfile
-def _read_conda(project, path: str, facts: DepsFacts, done: set[str]) -> None:
+def _read_conda(project, path: str, facts: DepsFacts, done: set[str], *, sniffed: bool = False) -> None:
     data = project.yaml(path)
     if data is None:
         return
+    if sniffed and not (isinstance(data, dict) and isinstance(data.get("dependencies"), list)
+                        and ("name" in data or "channels" in data)):
+        return                             # some other YAML file with a similar name
     if not isinstance(data, dict) or "dependencies" not in data:
         if isinstance(data, dict) and ("name" in data or "channels" in data):
             project.add_problem(path, "conda environment without a `dependencies` list")

@@ -74,10 +74,14 @@ _SEP = re.compile(r"[^a-z0-9]+")
 _QUALITY_TOKENS = METRIC_TOKENS | PREDICTION_TOKENS
 
 
+_TRAILING_DIGITS = re.compile(r"(?<=[a-z])\d+$")
+
+
 @lru_cache(maxsize=16384)
 def tokens(name: str) -> frozenset[str]:
-    """`rocAucScore` / `roc_auc_score` -> {"roc", "auc", "score"}."""
-    return frozenset(t for t in _SEP.split(_CAMEL.sub(r"\1_\2", str(name)).lower()) if t)
+    """`rocAucScore` / `roc_auc_score` -> {"roc", "auc", "score"}; `logits1` -> {"logits"}."""
+    words = _SEP.split(_CAMEL.sub(r"\1_\2", str(name)).lower())
+    return frozenset(_TRAILING_DIGITS.sub("", t) for t in words if t)
 
 
 def _quality_name(name: str) -> bool:
@@ -121,10 +125,65 @@ def _analyse(index, path: str, m) -> TestModule:
     if not test_lines:
         return info
     info.frameworks = list(index.frameworks.get(path, []))
-    info.ml_imports = [p for p in index.first_party_imports(path) if index.is_ml(p)]
+    info.ml_imports = _ml_imports(index, path, m)
     info.model_calls = [(c.line, c.last) for c in m.calls if c.last in MODEL_CALLS]
     info.quality = _quality_asserts(m)
     return info
+
+
+def _ml_imports(index, path: str, m) -> list[str]:
+    """First-party ML modules a test imports, directly or through a package's re-exports.
+
+    Two import shapes the index does not resolve to the ML module itself:
+    - `from pkg import get_dataset` where `pkg/__init__.py` re-exports it from `pkg/data.py`
+      (ML code): the name is followed one hop into the package's own imports;
+    - `from project_dir.training.train import train_model` where `project_dir/` has no
+      `__init__.py` (a namespace dir at the repository root) and a nested package made the
+      index name the file `training.train`: the dotted path is looked up as a file path.
+    """
+    out: list[str] = []
+
+    def add(target: str | None) -> None:
+        if target and target != path and target not in out and index.is_ml(target):
+            out.append(target)
+
+    for target in index.first_party_imports(path):
+        add(target)
+        if target.endswith("__init__.py") and target not in out:
+            for imp in m.imports:
+                if index.resolve_module(imp.module, path) == target:
+                    add(_reexport(index, target, imp.module))
+    for imp in m.imports:
+        if not imp.level:
+            add(_by_file_path(index, imp.module))
+    return out
+
+
+def _reexport(index, init: str, imported: str) -> str | None:
+    """The module a package `__init__.py` takes `imported`'s last name from (`from .data import x`)."""
+    pkg = index.modules.get(init)
+    name = imported.rsplit(".", 1)[-1]
+    if pkg is None:
+        return None
+    for imp in pkg.imports:
+        if imp.module.rsplit(".", 1)[-1] == name or imp.alias == name:
+            # relative imports are recorded resolved (`from .data import x` -> `pkg.data.x`)
+            source = imp.module.rsplit(".", 1)[0] if "." in imp.module else imp.module
+            hit = index.resolve_module(source, init)
+            if hit and hit != init:
+                return hit
+    return None
+
+
+def _by_file_path(index, module: str) -> str | None:
+    """`a.b.c` (or `a.b.c.name`) as the file `a/b/c.py` or `a/b/c/__init__.py` from the root."""
+    parts = module.split(".")
+    for i in range(len(parts), 1, -1):
+        stem = "/".join(parts[:i])
+        for cand in (stem + ".py", stem + "/__init__.py"):
+            if cand in index.modules and index.modules[cand].kind == "module":
+                return cand
+    return None
 
 
 def _quality_asserts(m) -> list[QualityAssert]:
@@ -136,6 +195,12 @@ def _quality_asserts(m) -> list[QualityAssert]:
             quality_lines.setdefault(c.line, c.last)
             if c.target:
                 tainted.add(c.target)
+    for c in m.calls:   # `torch.allclose(logits1, logits2)` inside `self.assertTrue(...)`
+        if c.line not in quality_lines and not c.last.startswith(_MOCK_ASSERTS) and any(
+                isinstance(a, dict) and isinstance(a.get("expr"), str)
+                and (a["expr"].split(".")[0] in tainted or _quality_name(a["expr"].rsplit(".", 1)[-1]))
+                for a in c.args):
+            quality_lines[c.line] = c.last
     out: list[QualityAssert] = []
     deepchecks = any(i.module == "deepchecks" or i.module.startswith("deepchecks.") for i in m.imports)
     for g in m.guards:

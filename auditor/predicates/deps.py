@@ -83,7 +83,8 @@ def _pinned(facts) -> Outcome:
             failing.append(Evidence(decl.path, None, f"{detail}; not pinned: {shown}"))
     if passing:
         return Outcome(True, passing[:MAX_EVIDENCE], searched)
-    aux = [Evidence(d.path, None, "tooling-only requirements (dev/test/docs); not counted for the runtime")
+    aux = [Evidence(d.path, None, "tooling-only requirements (dev/test/docs/minimum versions); "
+                                  "not counted for the runtime")
            for d in facts.declarations
            if d.format == "requirements" and d.auxiliary and not d.path.endswith(".in")]
     loose = [Evidence(d.path, d.line, f"{d.format} declaration with ranges, not a lock")
