@@ -294,3 +294,13 @@ def test_check_error_becomes_error_status(tmp_path, monkeypatch):
     assert by_id["XE001"]["status"] == "error" and "disk on fire" in by_id["XE001"]["message"]
     assert by_id["XE002"]["status"] == "fail"
     assert data["summary"]["counts"]["error"] == 1
+
+
+def test_text_report_neutralises_terminal_escapes_in_file_names(tmp_path):
+    """A file name is attacker-controlled: its escape sequences must not reach the terminal."""
+    root = make_repo(tmp_path, {"README.md": "# x\n"})
+    evil = root / "data\x1b]0;pwned\x07\x1b[31m.pkl"
+    evil.write_bytes(b"\x80\x04" + b"x" * 200_000)  # a pickle over 100 KiB: VCS004 names it
+    result = run(str(root), "--no-config", "--select", "VCS004")
+    assert "\x1b" not in result.output and "\x07" not in result.output
+    assert "\\x1b]0;pwned" in result.output

@@ -5,6 +5,7 @@ Colour is decided by the caller (a TTY without NO_COLOR); this module only rende
 
 from __future__ import annotations
 
+import re
 import textwrap
 from typing import Any
 
@@ -36,6 +37,18 @@ def _wrap(text: str, indent: str) -> list[str]:
                          subsequent_indent=indent) or [indent.rstrip()]
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def clean(text: str) -> str:
+    """Make text from the audited repository safe for a terminal.
+
+    File names and file content can carry escape sequences that would recolour, move the
+    cursor or retitle the terminal of whoever reads the report; show them as `\\xNN`.
+    """
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
 def _where(e) -> str:
     if e.path and e.line:
         return f"{e.path}:{e.line}"
@@ -47,12 +60,12 @@ def _result_block(r: Result, s: _Style, *, with_fix: bool) -> list[str]:
     head = (f"  {s(STATUS_MARK[r.status], STATUS_COLOUR[r.status])} {s(r.rule.id, 'bold')} "
             f"{r.rule.slug} {s('[' + sev + ']', 'dim')}  {r.rule.title}")
     lines = [head]
-    lines += _wrap(r.message, "      ")
+    lines += _wrap(clean(r.message), "      ")
     # Found items are worth five lines; "searched for" notes three (--format json has all).
     shown = 5 if any(e.path for e in r.evidence) else 3
     for e in r.evidence[:shown]:
         where = _where(e)
-        text = f"{where}  {e.detail}" if where else e.detail
+        text = clean(f"{where}  {e.detail}" if where else e.detail)
         if len(text) > WIDTH - 8:
             text = text[: WIDTH - 9] + "…"
         lines.append(s(f"      · {text}", "dim"))
@@ -74,7 +87,7 @@ def render(report: Report, *, color: bool = False, verbose: bool = False, quiet:
     out: list[str] = []
     summary = report.summary
     git = report.git or {}
-    head = f"mlaudit {report.tool_version} · {report.target_path} · profile {report.profile}"
+    head = f"mlaudit {report.tool_version} · {clean(report.target_path)} · profile {report.profile}"
     if git.get("commit"):
         head += f" · {git.get('branch') or 'detached'}@{git['commit'][:8]}{' (dirty)' if git.get('dirty') else ''}"
     if not quiet:
@@ -118,7 +131,7 @@ def render(report: Report, *, color: bool = False, verbose: bool = False, quiet:
     if report.problems and not quiet:
         out.append(s(f"Inputs that could not be used ({len(report.problems)})", "bold", "magenta"))
         for p in report.problems[:50]:
-            out += _wrap(f"! {p.path}: {p.detail}", "  ")
+            out += _wrap(clean(f"! {p.path}: {p.detail}"), "  ")
         if len(report.problems) > 50:
             out.append(f"  … {len(report.problems) - 50} more (see --format json)")
         out.append("")
