@@ -7,6 +7,8 @@ is a `ConfigError` whose message names the file, the key and what is wrong (exit
 
 from __future__ import annotations
 
+from auditor.safe_read import read_small_file
+
 import datetime as _dt
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -64,26 +66,7 @@ class Config:
 
 
 def _read_bytes(path: Path) -> bytes:
-    """A config file's bytes: never blocks on a FIFO or device, refuses absurd sizes."""
-    import os
-    import stat
-
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    try:
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode):
-            raise OSError(0, "not a regular file")
-        if st.st_size > MAX_CONFIG_BYTES:
-            raise OSError(0, f"larger than {MAX_CONFIG_BYTES // 1024} KiB")
-        chunks = []
-        while True:
-            chunk = os.read(fd, 1 << 20)
-            if not chunk:
-                break
-            chunks.append(chunk)
-        return b"".join(chunks)
-    finally:
-        os.close(fd)
+    return read_small_file(path, MAX_CONFIG_BYTES)
 
 
 def _read_toml(path: Path) -> dict[str, Any]:

@@ -14,6 +14,8 @@ must name a public function defined in an `auditor.checks` module.
 
 from __future__ import annotations
 
+from auditor.safe_read import read_small_file
+
 from pathlib import Path
 from typing import Any
 
@@ -135,26 +137,7 @@ MAX_RULE_FILE_BYTES = 1024 * 1024
 
 
 def _read_rule_bytes(path: Path) -> bytes:
-    """A rule file's bytes; never blocks on a FIFO, refuses absurd sizes."""
-    import os
-    import stat
-
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    try:
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode):
-            raise OSError(0, "not a regular file")
-        if st.st_size > MAX_RULE_FILE_BYTES:
-            raise OSError(0, f"larger than {MAX_RULE_FILE_BYTES // 1024} KiB")
-        chunks = []
-        while True:
-            chunk = os.read(fd, 1 << 20)
-            if not chunk:
-                break
-            chunks.append(chunk)
-        return b"".join(chunks)
-    finally:
-        os.close(fd)
+    return read_small_file(path, MAX_RULE_FILE_BYTES)
 
 
 # ------------------------------------------------------------------ user rule validation
