@@ -7,14 +7,13 @@ is a `ConfigError` whose message names the file, the key and what is wrong (exit
 
 from __future__ import annotations
 
-from auditor.safe_read import read_small_file
-
 import datetime as _dt
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from auditor.parsing import ParseError, load_toml
+from auditor.safe_read import read_small_file
 
 DEFAULTS: dict[str, Any] = {
     "profile": "production",

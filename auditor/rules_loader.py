@@ -14,14 +14,13 @@ must name a public function defined in an `auditor.checks` module.
 
 from __future__ import annotations
 
-from auditor.safe_read import read_small_file
-
 from pathlib import Path
 from typing import Any
 
 from auditor.model import CATEGORIES, Rule
 from auditor.parsing import ParseError, load_toml
 from auditor.resources import rules_dir
+from auditor.safe_read import read_small_file
 
 
 class RuleFileError(Exception):
