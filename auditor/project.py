@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import re
 import stat
 import time
 from functools import cached_property, lru_cache

@@ -15,7 +15,6 @@ patterns are also matched line by line on at most USER_PATTERN_LINE_CAP characte
 
 from __future__ import annotations
 
-import re
 
 try:  # Python 3.11+
     from re import _constants as sre_constants  # type: ignore[attr-defined]

@@ -422,8 +422,8 @@ def test_empty_repository_has_empty_facts(tmp_path):
 
 # ------------------------------------------------------------------ robustness
 
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
 
 LINES = st.lists(st.sampled_from([
     "train: deps", "\tpython train.py", "\t", "x := 1", "define X", "endef", "a b: ; c", "\\", "target:\\",

@@ -7,9 +7,6 @@ validates, and checks what must (not) have been read.
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 

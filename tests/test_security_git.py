@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from auditor.gitsafe import SafeGit, run_git
+from auditor.gitsafe import GitError, SafeGit, run_git
 from auditor.project import Project
 from tests.helpers import _GIT_ENV, git, make_repo
 from tests.hostile import audit_json, make_fifo, problems, tree_state
@@ -196,7 +196,7 @@ def test_a_timed_out_repository_is_not_asked_again(tmp_path: Path, monkeypatch):
     g = SafeGit(root)
     started = time.monotonic()
     for _ in range(5):
-        with pytest.raises(Exception):
+        with pytest.raises(GitError):
             g.run("status")
     assert time.monotonic() - started < 10
 

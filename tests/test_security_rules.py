@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import time
 from pathlib import Path
 
@@ -16,10 +15,9 @@ import pytest
 from click.testing import CliRunner
 
 from auditor.cli import cli
-from auditor.predicates import Context, RuleError
+from auditor.predicates import RuleError
 from auditor.predicates.files import compile_pattern
-from auditor.project import Project
-from auditor.regex_guard import UnsafeRegex, check_user_regex
+from auditor.regex_guard import check_user_regex
 from tests.helpers import make_repo
 from tests.hostile import OpenRecorder, make_fifo, opened_under
 
