@@ -54,7 +54,7 @@ def test_infra001_fails_without_pipeline(tmp_path, extra):
     res = result(tmp_path, {"pkg/model.py": ML, **extra}, "INFRA001")
     assert res.status == "fail"
     searched = " ".join(e.detail for e in res.evidence)
-    assert "DVC stages" in searched and "Makefile/justfile" in searched
+    assert "DVC pipeline stages" in searched and "Makefile/justfile" in searched
 
 
 def test_infra001_not_applicable_without_ml_code(tmp_path):

@@ -53,6 +53,17 @@ def _rx(ctx: Context, pattern: Any, what: str, ignore_case: bool = True):
 # ---------------------------------------------------------------------------------- DVC
 
 _DVC_ASPECTS = {"any", "stages", "remote", "pointers", "metrics", "params", "lock", "artifacts"}
+# How a failed search reads in a report.
+_DVC_WORDS = {
+    "any": "DVC files (`.dvc/config`, `dvc.yaml`, `*.dvc`)",
+    "stages": "DVC pipeline stages in `dvc.yaml`",
+    "remote": "a DVC remote in `.dvc/config`",
+    "pointers": "DVC-tracked data (`*.dvc` pointer files)",
+    "metrics": "DVC metrics",
+    "params": "DVC stage params",
+    "lock": "a committed `dvc.lock`",
+    "artifacts": "DVC artifacts in `dvc.yaml`",
+}
 
 
 def dvc(ctx: Context, value: Any) -> Outcome:
@@ -93,7 +104,7 @@ def dvc(ctx: Context, value: Any) -> Outcome:
         if aspect == "any":
             ev += [Evidence(p, None, "DVC configuration") for p in d.config_files]
             ev += [Evidence(p, None, "DVC pipeline file") for p in d.files if not any(s.file == p for s in d.stages)]
-    return found(ev, f"DVC {' or '.join(aspects)}")
+    return found(ev, " or ".join(_DVC_WORDS[a] for a in aspects))
 
 
 # ---------------------------------------------------------------------------------- task runners
