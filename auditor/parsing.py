@@ -94,7 +94,7 @@ def _flow_depth(text: str) -> int:
     return best
 
 
-def _expanded_size(root, yaml) -> int:
+def _expanded_size(root, yaml, max_nodes: int = MAX_EXPANDED_NODES) -> int:
     """Nodes of the document once every alias is expanded; ParseError on a recursive alias
     or nesting deeper than MAX_DEPTH.
 
@@ -117,8 +117,8 @@ def _expanded_size(root, yaml) -> int:
             else:
                 children = node.value
             total = 1 + sum(sizes[id(c)] for c in children)
-            if total > MAX_EXPANDED_NODES:
-                raise ParseError(f"YAML aliases expand to more than {MAX_EXPANDED_NODES:,} nodes "
+            if total > max_nodes:
+                raise ParseError(f"YAML aliases expand to more than {max_nodes:,} nodes "
                                  "(possible alias bomb)")
             sizes[key] = total
             continue
@@ -193,13 +193,24 @@ def load_yaml_all(text: str) -> list[Any]:
     check_graph = use_c and (bound > MAX_DEPTH or (_ANCHOR.search(text) is not None
                                                    and _ALIAS.search(text) is not None))
     loader = yaml.CSafeLoader(text) if use_c else _safe_loader(yaml)(text)
+    return compose_documents(yaml, loader, loader.construct_document, check_graph=check_graph)
+
+
+def compose_documents(yaml, loader, build, *, check_graph: bool = True,
+                      max_nodes: int = MAX_EXPANDED_NODES) -> list[Any]:
+    """Drive a PyYAML loader one document at a time; every failure becomes ParseError.
+
+    Each composed node graph is checked for alias expansion and depth (when `check_graph`)
+    before `build(node)` turns it into data, so no consumer ever walks an alias bomb.
+    Shared by the plain loader here and the line-keeping CI loader (facts/ci_yaml.py).
+    """
     try:
         docs = []
         while loader.check_node():
             node = loader.get_node()
             if check_graph and node is not None:
-                _expanded_size(node, yaml)
-            docs.append(loader.construct_document(node) if node is not None else None)
+                _expanded_size(node, yaml, max_nodes)
+            docs.append(build(node) if node is not None else None)
         return docs
     except ParseError:
         raise
@@ -210,7 +221,7 @@ def load_yaml_all(text: str) -> list[Any]:
         where = f" (line {mark.line + 1})" if mark is not None else ""
         problem = getattr(exc, "problem", None) or _one_line(exc)
         raise ParseError(f"invalid YAML{where}: {problem}") from None
-    except Exception as exc:  # constructor errors on odd tags, etc.
+    except Exception as exc:  # constructor errors on odd tags, etc.: be total
         raise ParseError(f"invalid YAML: {_one_line(exc)}") from None
     finally:
         loader.dispose()

@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
 
-from auditor.parsing import ParseError
+from auditor.parsing import ParseError, compose_documents
 
 MAX_CI_YAML_BYTES = 2 * 1024 * 1024
 MAX_EXPANDED_NODES = 200_000  # aliases may share nodes; walkers see them expanded
@@ -133,32 +133,6 @@ def _convert(node, loader, memo: dict[int, Any]) -> Any:
     return value
 
 
-def _expanded_size(node, memo: dict[int, int], active: set[int]) -> int:
-    """Nodes a walker visits when aliases are expanded; ParseError on a recursive alias."""
-    import yaml
-
-    key = id(node)
-    if key in memo:
-        return memo[key]
-    if key in active:
-        raise ParseError("YAML alias refers to itself (recursive structure)")
-    active.add(key)
-    size = 1
-    if isinstance(node, yaml.MappingNode):
-        for k, v in node.value:
-            size += _expanded_size(k, memo, active) + _expanded_size(v, memo, active)
-            if size > MAX_EXPANDED_NODES:
-                break
-    elif isinstance(node, yaml.SequenceNode):
-        for item in node.value:
-            size += _expanded_size(item, memo, active)
-            if size > MAX_EXPANDED_NODES:
-                break
-    active.discard(key)
-    memo[key] = size
-    return size
-
-
 def load_yaml_lines(text: str) -> list[Any]:
     """All documents of `text` as LMap/LSeq/scalars; ParseError on invalid YAML."""
     import yaml
@@ -167,28 +141,8 @@ def load_yaml_lines(text: str) -> list[Any]:
         raise ParseError(f"larger than {MAX_CI_YAML_BYTES // 1048576} MiB; not parsed as CI configuration")
     loader = _loader_class()(text)
     memo: dict[int, Any] = {}
-    try:
-        docs = []
-        while loader.check_node():
-            node = loader.get_node()
-            if node is not None and _expanded_size(node, {}, set()) > MAX_EXPANDED_NODES:
-                raise ParseError(f"YAML expands to more than {MAX_EXPANDED_NODES} nodes through aliases "
-                                 "(possible alias bomb)")
-            docs.append(None if node is None else _convert(node, loader, memo))
-        return docs
-    except ParseError:
-        raise
-    except RecursionError:
-        raise ParseError("YAML nested too deeply") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" (line {mark.line + 1})" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or " ".join(str(exc).split())
-        raise ParseError(f"invalid YAML{where}: {problem}") from None
-    except Exception as exc:  # noqa: BLE001 - be total: a CI file never stops the audit
-        raise ParseError(f"invalid YAML: {' '.join(str(exc).split()) or type(exc).__name__}") from None
-    finally:
-        loader.dispose()
+    return compose_documents(yaml, loader, lambda node: _convert(node, loader, memo),
+                             max_nodes=MAX_EXPANDED_NODES)
 
 
 def load_ci_yaml(project, rel: str) -> list[Any] | None:
