@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
@@ -92,7 +93,7 @@ _TRAIN_DEFS = frozenset({"training_step", "train_step", "train_dataloader"})
 
 
 # ---------------------------------------------------------------------------- records
-@dataclass
+@dataclass(slots=True)
 class Import:
     """One imported module or name, absolute where it could be resolved."""
 
@@ -103,7 +104,7 @@ class Import:
     alias: str | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class Call:
     """One call site. `name` is dotted and resolved, a bare name, or `.method` (unknown object)."""
 
@@ -128,14 +129,14 @@ class Call:
         return self.name.rsplit(".", 1)[-1]
 
 
-@dataclass
+@dataclass(slots=True)
 class StringLit:
     value: str
     line: int
     cell: int | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class Definition:
     name: str
     kind: str                 # "function" | "class"
@@ -147,7 +148,7 @@ class Definition:
     params: list[str] = field(default_factory=list)  # parameter names (typer/click/fire CLIs use them)
 
 
-@dataclass
+@dataclass(slots=True)
 class Guard:
     """An `assert` or an `if ...: raise`: the names its condition uses (attributes, calls, names)."""
 
@@ -157,7 +158,7 @@ class Guard:
     names: list[str] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(slots=True)
 class NotebookInfo:
     cells: int = 0
     code_cells: int = 0
@@ -398,16 +399,16 @@ class Indexer:
                     else:
                         top = a.name.split(".")[0]
                         self.aliases.setdefault(top, top)
-                    self.facts.imports.append(Import(a.name, node.lineno, cell, 0, a.asname))
+                    self.facts.imports.append(Import(sys.intern(a.name), node.lineno, cell, 0, a.asname))
             elif isinstance(node, ast.ImportFrom):
                 base = self._resolve_relative(node.level or 0, node.module)
                 for a in node.names:
                     if a.name == "*":
-                        self.facts.imports.append(Import(base, node.lineno, cell, node.level or 0))
+                        self.facts.imports.append(Import(sys.intern(base), node.lineno, cell, node.level or 0))
                         continue
                     full = f"{base}.{a.name}" if base else a.name
                     self.aliases[a.asname or a.name] = full
-                    self.facts.imports.append(Import(full, node.lineno, cell, node.level or 0, a.asname))
+                    self.facts.imports.append(Import(sys.intern(full), node.lineno, cell, node.level or 0, a.asname))
 
     # -- names
     def dotted(self, node) -> str | None:
@@ -601,7 +602,8 @@ class Indexer:
                         text = f"{inner}[]" if inner else None
                     v = {"expr": text[:MAX_RECV_LEN] if text else type(a).__name__}
                 args.append(v)
-        facts.calls.append(Call(name, node.lineno, cell, kwargs, values, args, len(node.args),
+        # Names repeat across thousands of modules: interned, they are stored once.
+        facts.calls.append(Call(sys.intern(name), node.lineno, cell, kwargs, values, args, len(node.args),
                                 starargs, recv, target, discarded))
 
     def _string(self, value: str, line: int, cell) -> None:
