@@ -83,12 +83,17 @@ class GitError(Exception):
     """git could not answer; the message is one line for the report."""
 
 
-def git_timeout() -> float:
+def env_seconds(name: str, default: float) -> float:
+    """A positive number of seconds from the environment variable `name`, else `default`."""
     try:
-        value = float(os.environ.get("MLAUDIT_GIT_TIMEOUT", GIT_TIMEOUT_S))
+        value = float(os.environ.get(name, default))
     except ValueError:
-        return GIT_TIMEOUT_S
-    return value if value > 0 else GIT_TIMEOUT_S
+        return default
+    return value if value > 0 else default
+
+
+def git_timeout() -> float:
+    return env_seconds("MLAUDIT_GIT_TIMEOUT", GIT_TIMEOUT_S)
 
 
 def git_env(settings: list[tuple[str, str]] | None = None, *, network: bool = False) -> dict[str, str]:

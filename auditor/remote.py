@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from auditor.gitsafe import GitError, run_git
+from auditor.gitsafe import GitError, env_seconds, run_git
 
 CLONE_TIMEOUT_S = 300.0
 TEMP_PREFIX = "mlaudit-clone-"
@@ -32,11 +32,7 @@ def is_git_url(target: str) -> bool:
 
 
 def clone_timeout() -> float:
-    try:
-        value = float(os.environ.get("MLAUDIT_CLONE_TIMEOUT", CLONE_TIMEOUT_S))
-    except ValueError:
-        return CLONE_TIMEOUT_S
-    return value if value > 0 else CLONE_TIMEOUT_S
+    return env_seconds("MLAUDIT_CLONE_TIMEOUT", CLONE_TIMEOUT_S)
 
 
 def _raise_interrupt(signum, frame):

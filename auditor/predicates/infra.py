@@ -198,18 +198,8 @@ def container_runs(ctx: Context, value: Any) -> Outcome:
 
 def _k8s_containers(doc: Any) -> list[dict]:
     """Every mapping inside a `containers`/`initContainers` list anywhere in the document."""
-    out: list[dict] = []
-    stack = [doc]
-    while stack:
-        v = stack.pop()
-        if isinstance(v, dict):
-            for k, sub in v.items():
-                if k in ("containers", "initContainers") and isinstance(sub, list):
-                    out.extend(c for c in sub if isinstance(c, dict))
-                stack.append(sub)
-        elif isinstance(v, list):
-            stack.extend(v)
-    return out
+    return [c for key in ("containers", "initContainers") for sub in _with_key(doc, key)
+            if isinstance(sub, list) for c in sub if isinstance(c, dict)]
 
 
 # ---------------------------------------------------------------------------------- Kubernetes

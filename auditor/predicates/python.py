@@ -264,32 +264,30 @@ def defines(ctx: Context, value: Any) -> Outcome:
                  f"{' or '.join(f'/{p}/' for p in patterns)} in {where(opts)}")
 
 
-def subclass(ctx: Context, value: Any) -> Outcome:
-    """`subclass = "LightningModule"` or a list: a class derives from a matching base."""
+def _definitions_with(ctx: Context, value: Any, field: str, show) -> tuple[list[Evidence], list[str], dict]:
+    """First definition per file one of whose `field` names (bases, decorators) matches."""
     names, opts = split_value(value, "name", set())
 
     def hits():
         for m in modules(ctx, opts):
             for d in m.definitions:
-                base = next((b for b in d.bases if any_name_matches(b, names)), None)
-                if base:
-                    yield evidence(m, d.line, d.cell, f"class {d.name}({base.lstrip('.')})")
+                hit = next((x for x in getattr(d, field) if any_name_matches(x, names)), None)
+                if hit:
+                    yield evidence(m, d.line, d.cell, show(d, hit.lstrip(".")))
                     break
-    return found(_first_per_file(hits()), f"classes derived from {_quote(names)} in {where(opts)}")
+    return _first_per_file(hits()), names, opts
+
+
+def subclass(ctx: Context, value: Any) -> Outcome:
+    """`subclass = "LightningModule"` or a list: a class derives from a matching base."""
+    ev, names, opts = _definitions_with(ctx, value, "bases", lambda d, base: f"class {d.name}({base})")
+    return found(ev, f"classes derived from {_quote(names)} in {where(opts)}")
 
 
 def decorator(ctx: Context, value: Any) -> Outcome:
     """`decorator = "hydra.main"` or a list: a function or class carries a matching decorator."""
-    names, opts = split_value(value, "name", set())
-
-    def hits():
-        for m in modules(ctx, opts):
-            for d in m.definitions:
-                dec = next((x for x in d.decorators if any_name_matches(x, names)), None)
-                if dec:
-                    yield evidence(m, d.line, d.cell, f"@{dec.lstrip('.')} on {d.name}")
-                    break
-    return found(_first_per_file(hits()), f"decorators {_quote(names)} in {where(opts)}")
+    ev, names, opts = _definitions_with(ctx, value, "decorators", lambda d, dec: f"@{dec} on {d.name}")
+    return found(ev, f"decorators {_quote(names)} in {where(opts)}")
 
 
 _GROUPS = {"deep-learning": "DEEP_LEARNING", "tabular": "TABULAR", "any": "ML_FRAMEWORKS"}
