@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -51,6 +52,24 @@ def prepare(path: Path, options: AuditOptions, *, cache=None) -> tuple[Config, l
     return config, rules, user_ids
 
 
+@contextmanager
+def _rare_gc(gen0: int = 50_000):
+    """Collect cycles less often while rules run.
+
+    Why: an audit builds hundreds of thousands of small acyclic records (index headers,
+    parsed bodies, CI models); with CPython's default threshold (700) the collector walks
+    them over and over, about a tenth of a cold run on a large tree. Cycles are still
+    collected, just in larger batches."""
+    import gc
+
+    before = gc.get_threshold()
+    gc.set_threshold(max(before[0], gen0), *before[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
+
+
 def run_audit(path: str | Path, options: AuditOptions | None = None) -> Report:
     options = options or AuditOptions()
     started = time.perf_counter()
@@ -81,7 +100,8 @@ def run_audit(path: str | Path, options: AuditOptions | None = None) -> Report:
     if memoised is not None:
         results, problems = memoised
     else:
-        results = engine.run()
+        with _rare_gc():
+            results = engine.run()
         problems = project.problems
         if memo is not None:
             memo.store(results, problems)

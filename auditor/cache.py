@@ -325,20 +325,40 @@ def _packed(value: Any, encode: Callable[[Any], Any]) -> bytes | None:
         return None
 
 
-def _run_chunk(args):
-    """Worker side: values, or (stored form, None) / (None, value) when caching."""
-    fn, encode, tasks = args
+# What a forked worker inherits for `_run_reading_chunk`: (project, read, fn, encode). Set just
+# before the pool forks, so tasks carry only paths, never the snapshot or the texts.
+_FORK_STATE: tuple | None = None
+
+
+def _can_fork() -> bool:
+    import multiprocessing
+
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+def _run_reading_chunk(tasks):
+    """Worker side: read each file, compute its value; return (stored form or None, value or
+    None, read problems as (path, detail), content digest or None when unreadable)."""
     import gc
 
     gc.disable()  # short-lived worker: the records it builds hold no cycles
+    project, read, fn, encode = _FORK_STATE
+    problems = project._problems
     out = []
-    for path, text, extra in tasks:
+    for path, extra in tasks:
+        seen = len(problems)
+        text = read(path)
+        new = [(p.path, p.detail) for p in list(problems.values())[seen:]] if len(problems) > seen else []
+        if text is None:
+            out.append((None, None, new, None))
+            continue
         value = fn(path, text, extra)
+        digest = text_digest(text)
         if encode is None:
-            out.append(value)
+            out.append((None, value, new, digest))
         else:
             blob = _packed(value, encode)
-            out.append((blob, None) if blob is not None else (None, value))
+            out.append((blob, None, new, digest) if blob is not None else (None, value, new, digest))
     return out
 
 
@@ -399,17 +419,7 @@ def cached_map(project, name: str, items: Iterable[tuple[str, Any]],
                 except Exception:  # damaged or from an incompatible shape: rebuild it
                     continue
 
-    # the misses: read in this process (reads go through the snapshot), compute here or in a pool
-    todo: list[tuple[str, str, Any]] = []
-    for path, extra in items:
-        if path in hits:
-            continue
-        text = read(path)
-        if text is None:
-            continue
-        if cache is not None and path not in keys:
-            keys[path] = key_of(path, extra, text_digest(text))
-        todo.append((path, text, extra))
+    misses = [(path, extra) for path, extra in items if path not in hits]
     computed: dict[str, Any] = {}
     fresh: dict[str, bytes] = {}
 
@@ -422,26 +432,46 @@ def cached_map(project, name: str, items: Iterable[tuple[str, Any]],
     was_enabled = gc.isenabled()
     gc.disable()  # building many acyclic records: generational GC passes only cost time
     try:
-        size = sum(len(t) for _, t, _ in todo)
-        if jobs > 1 and len(todo) >= PARALLEL_MIN_FILES and size >= PARALLEL_MIN_BYTES:
-            chunks = [todo[i:i + CHUNK_FILES] for i in range(0, len(todo), CHUNK_FILES)]
-            with _pool(min(jobs, len(chunks))) as pool:
-                wire = encode if cache is not None else None
-                for chunk, results in zip(chunks, pool.imap(_run_chunk, [(fn, wire, c) for c in chunks]), strict=True):
-                    for (path, text, extra), res in zip(chunk, results, strict=True):
-                        if cache is None:
-                            computed[path] = res
-                            continue
-                        blob, value = res
-                        if blob is not None:
-                            try:
-                                value = dec(FactCache.unpack(blob))
-                                remember(keys[path], blob)
-                            except Exception:  # no faithful round trip: compute it here instead
-                                value = fn(path, text, extra)
-                        computed[path] = value
+        parallel = jobs > 1 and len(misses) >= PARALLEL_MIN_FILES and _can_fork() \
+            and sum(project.size(path) for path, _ in misses) >= PARALLEL_MIN_BYTES
+        if parallel:
+            # workers read the files themselves (through their copy of the snapshot) and send
+            # back only results and the read problems they met
+            chunks = [misses[i:i + CHUNK_FILES] for i in range(0, len(misses), CHUNK_FILES)]
+            wire = encode  # marshal-able data crosses the process boundary far faster than pickles
+            global _FORK_STATE
+            _FORK_STATE = (project, read, fn, wire)
+            try:
+                with _pool(min(jobs, len(chunks))) as pool:
+                    for chunk, results in zip(chunks, pool.imap(_run_reading_chunk, chunks), strict=True):
+                        for (path, extra), (blob, value, problems, digest) in zip(chunk, results, strict=True):
+                            for where, detail in problems:
+                                project.add_problem(where, detail)
+                            if digest is None:
+                                continue  # unreadable: nothing computed, nothing cached
+                            if blob is not None:
+                                try:
+                                    value = dec(FactCache.unpack(blob))
+                                except Exception:  # no faithful round trip: compute it here
+                                    text = read(path)
+                                    if text is None:
+                                        continue
+                                    value = fn(path, text, extra)
+                                    blob = None
+                            if cache is not None:
+                                keys.setdefault(path, key_of(path, extra, digest))
+                                if blob is not None:
+                                    remember(keys[path], blob)
+                            computed[path] = value
+            finally:
+                _FORK_STATE = None
         else:
-            for path, text, extra in todo:
+            for path, extra in misses:
+                text = read(path)
+                if text is None:
+                    continue
+                if cache is not None and path not in keys:
+                    keys[path] = key_of(path, extra, text_digest(text))
                 value = fn(path, text, extra)
                 if cache is not None:
                     blob = _packed(value, enc)

@@ -108,7 +108,8 @@ def test_uncommitted_change_in_git_is_not_served_from_cache(tmp_path):
 
 
 def test_problems_of_cached_files_are_reported_on_warm_runs(tmp_path):
-    repo = make_repo(tmp_path, {"README.md": "# x\n", "src/broken.py": "def f(:\n    pass\n",
+    # broken.py is training code, so rules parse it (a file no rule needs is not parsed)
+    repo = make_repo(tmp_path, {"README.md": "# x\n", "src/broken.py": "import sklearn\nmodel.fit(X, y\n",
                                 "src/blob.py": b"\x00\x01binary\x00"}, use_git=True)
     cache_dir = tmp_path / "cache"
     plain = report_json(repo, cache_dir=None)

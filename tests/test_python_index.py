@@ -10,7 +10,7 @@ from auditor.facts.notebooks import index_notebook, strip_magics
 from auditor.facts.python import MAX_PY_BYTES, ModuleFacts, index_source, is_test_path
 from auditor.predicates import Context, RuleError, evaluate
 from auditor.project import Project
-from tests.helpers import make_repo
+from tests.helpers import audit_report, make_repo
 
 
 def notebook(*cells, nbformat=4, language="python") -> str:
@@ -182,8 +182,9 @@ def test_bad_cells_are_skipped_and_reported_others_indexed():
     nb["cells"] += ["garbage", {"cell_type": "code", "source": 42}]
     f = index_notebook("n.ipynb", json.dumps(nb))
     assert names(f) == ["numpy.random.seed"]
-    assert f.problems[0] == "unparsable Python: invalid syntax (cell 2, line 1)"
-    assert "2 malformed cell(s)" in f.problems[1]
+    # the cell shapes are known from the header, the syntax error only once the cells are parsed
+    assert "2 malformed cell(s)" in f.problems[0]
+    assert f.problems[1] == "unparsable Python: invalid syntax (cell 2, line 1)"
 
 
 def test_non_python_notebooks_are_not_parsed():
@@ -244,10 +245,23 @@ def test_unparsable_files_are_reported_as_problems(tmp_path):
     project = Project(root)
     idx = project.fact("python")
     problems = {p.path: p.detail for p in project.problems}
-    assert problems["bad.py"].startswith("unparsable Python: ")
+    # what the headers tell: a notebook that is no JSON, a file too large to index
     assert problems["nb.ipynb"].startswith("unparsable: invalid JSON")
     assert "too large to index" in problems["big.py"] and "big.py" not in idx.modules
     assert idx.ml_modules == ["ok.py"]
+    # a syntax error shows once the code is needed (bodies are parsed on demand)
+    assert "bad.py" not in problems and not idx.modules["bad.py"].loaded
+    assert not idx.modules["bad.py"].parsed
+    problems = {p.path: p.detail for p in project.problems}
+    assert problems["bad.py"].startswith("unparsable Python: ")
+
+
+def test_a_broken_module_a_rule_needs_is_in_the_report(tmp_path):
+    """Lazy parsing never hides a file the audit relied on: ML code is searched by the
+    rules, so its syntax error is reported."""
+    root = make_repo(tmp_path, {"train.py": "import sklearn\nmodel.fit(X, y\n", "ok.py": "x = 1\n"})
+    report = audit_report(root)
+    assert any(p.path == "train.py" and p.detail.startswith("unparsable Python: ") for p in report.problems)
 
 
 # ---------------------------------------------------------------------------- predicates

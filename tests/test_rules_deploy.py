@@ -247,3 +247,89 @@ def test_deploy005_passes_with_progressive_delivery(tmp_path, extra):
 ])
 def test_deploy005_fails_for_flag_switches_and_plain_rollouts(tmp_path, extra):
     assert rule(tmp_path, {"pkg/model.py": ML, **extra}, "DEPLOY005") == "fail"
+
+
+# ------------------------------------------------------------------ text pre-filters (issue #6)
+# The named checks parse only modules whose text can hold what they look for. These cases are
+# the ones where the written text and the resolved names differ; each must still be found,
+# and a module that cannot match must stay unparsed.
+def _checks(tmp_path, files):
+    from auditor.project import Project
+    from auditor.predicates import Context
+
+    ctx = Context(Project(make_repo(tmp_path, files), use_git=False))
+    return ctx, ctx.project.fact("python")
+
+
+def test_serving_found_through_package_case_and_nfkc_spellings(tmp_path):
+    from auditor.checks import deploy
+
+    ctx, idx = _checks(tmp_path, {
+        # `from . import service` in package `bentoml` resolves to bentoml.service: the
+        # file never writes "bentoml"
+        "bentoml/__init__.py": "",
+        "bentoml/svc.py": "from . import service\n\n@service\nclass Churn:\n    pass\n",
+        # a model variable is matched case-insensitively: `NET(...)` predicts
+        "web/app.py": "import joblib\nimport streamlit as st\n\nNET = joblib.load('m.joblib')\nst.write(NET([1]))\n",
+        # Python reads `ｍodel` (fullwidth m) as `model`
+        "web/nfkc.py": "import joblib\nfrom flask import Flask\n\napp = Flask(__name__)\n"
+                       "\uff4dodel = joblib.load('m.joblib')\n\n@app.get('/')\ndef p():\n"
+                       "    return str(\uff4dodel([[1]]))\n",
+        "pkg/util.py": UTIL,
+    })
+    got = {e.path: e.detail for e in deploy.serving_modules(ctx)}
+    assert got == {"bentoml/svc.py": "model service (@bentoml.service on Churn)",
+                   "web/app.py": "streamlit app: loads a model (joblib.load) and predicts (NET)",
+                   "web/nfkc.py": "flask app: loads a model (joblib.load) and predicts (model)"}
+    assert not idx.modules["pkg/util.py"].loaded  # nothing in it can serve a model: never parsed
+
+
+def test_registry_client_found_when_method_is_spelled_with_nfkc(tmp_path):
+    from auditor.checks import deploy
+
+    ctx, idx = _checks(tmp_path, {
+        "pkg/reg.py": "import wandb\n\nrun = wandb.init()\nrun.\uff4cink_model(path='m.pt', name='churn')\n",
+        "pkg/log.py": "import wandb\n\nwandb.log({'loss': 1.0})\n",
+    })
+    out = deploy.registry_client_calls(ctx)
+    assert [e.detail for e in out.evidence] == ["registers a model: run.link_model() (wandb)"]
+    assert not idx.modules["pkg/log.py"].loaded  # imports wandb but names no registering method
+
+
+def test_registry_client_shows_the_first_five_in_index_order(tmp_path):
+    from auditor.checks import deploy
+
+    reg = "import wandb\n\nrun = wandb.init()\nrun.log_model(path='m.pt')\n"
+    ctx, _ = _checks(tmp_path, {f"pkg/reg{i}.py": reg for i in range(7)})
+    out = deploy.registry_client_calls(ctx)
+    assert [e.path for e in out.evidence] == [f"pkg/reg{i}.py" for i in range(5)]
+
+
+def test_deploy004_stopping_gate_names_the_registering_module(tmp_path):
+    """(d): the evaluation step stops the run; registration happens in another module."""
+    from auditor.checks import deploy
+
+    ctx, idx = _checks(tmp_path, {
+        "pipeline/evaluate.py": "import sys\n\ndef check(metrics, production_auc):\n"
+                                "    if metrics['auc'] < production_auc:\n        sys.exit(1)\n",
+        "pipeline/register.py": "import mlflow\n\nmlflow.register_model('runs:/1/model', 'churn')\n",
+        # mentions mlflow.evaluate, but without validation_thresholds it is no gate
+        "pipeline/report.py": "import mlflow\n\nmlflow.evaluate(uri, data, targets='y')\n",
+    })
+    out = deploy.validation_gate(ctx)
+    assert out.ok
+    assert [(e.path, e.line, e.detail) for e in out.evidence] == [
+        ("pipeline/evaluate.py", 4, "`if metrics['auc'] < production_auc:` stops the pipeline before "
+                                    "mlflow.register_model() in pipeline/register.py (line 3)")]
+    assert not idx.modules["pipeline/report.py"].loaded
+    assert not idx.modules["pipeline/evaluate.py"].loaded  # the gate is found in its text alone
+
+
+def test_deploy004_stops_collecting_at_the_evidence_limit(tmp_path):
+    from auditor.checks import deploy
+    from auditor.predicates import MAX_EVIDENCE
+
+    files = {f"pkg/promote{i:02}.py": GATED for i in range(MAX_EVIDENCE + 5)}
+    ctx, _ = _checks(tmp_path, files)
+    out = deploy.validation_gate(ctx)
+    assert [e.path for e in out.evidence] == sorted(files)[:MAX_EVIDENCE]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from tests.helpers import audit, make_repo, status
@@ -133,3 +135,79 @@ def test_mon004_passes_with_alerts(tmp_path, extra):
 ])
 def test_mon004_fails_without_alerts(tmp_path, extra):
     assert rule(tmp_path, {"pkg/model.py": ML, **extra}, "MON004") == "fail"
+
+
+# ------------------------------------------------------------------ pre-filters (issue #6)
+# The MON checks parse only the modules whose source text can hold a hit. Each case below
+# is written the way a careless text filter would miss (case, aliases, a string split in
+# two, a notebook whose code is one JSON string): the check must still find it, and give
+# the same answer with the pre-filters switched off.
+def _nb(code: str) -> str:
+    """A notebook whose only code cell is one JSON string (lines start after an escaped \\n)."""
+    return json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
+        {"cell_type": "code", "source": code, "outputs": [], "metadata": {}, "execution_count": None}]})
+
+
+def _check(root, name: str):
+    from auditor.checks import mon
+    from auditor.predicates import Context
+    from auditor.project import Project
+
+    project = Project(root, use_git=False)
+    out = getattr(mon, name)(Context(project))
+    return out, project.fact("python")
+
+
+@pytest.mark.parametrize("name, files, ok", [
+    # drift words in a string split over two literals, in a module outside monitoring/
+    ("drift_statistics", {"pkg/report.py": 'from scipy import stats\n\nTITLE = ("Distribution "\n'
+                                           '         "Shift report")\n\n\ndef run(a, b):\n'
+                                           '    return stats.ks_2samp(a, b)\n'}, True),
+    # pandas' `.shift(1)` is no drift word: a KS test next to it is not monitoring code
+    ("drift_statistics", {"pkg/lag.py": "from scipy.stats import ks_2samp\n\n\ndef lag(df):\n"
+                                        "    return df.shift(1), ks_2samp(df.a, df.b)\n"}, False),
+    # an upper-case PSI defined outside monitoring code, called there through an alias
+    ("drift_statistics", {"pkg/__init__.py": "", "pkg/stats.py": "def PSI(ref, cur):\n    return 0.0\n",
+                          "monitoring/job.py": "from pkg.stats import PSI as stability\n\n"
+                                               "print(stability([1], [2]))\n"}, True),
+    # ... but naming it in a comment or defining it is not calling it
+    ("drift_statistics", {"pkg/__init__.py": "", "pkg/stats.py": "def psi(ref, cur):\n    return 0.0\n",
+                          "monitoring/job.py": "# psi() lives in pkg.stats\n\n\ndef run():\n    return 1\n"},
+     False),
+    # "epsilon" holds "psi" but is no drift statistic
+    ("drift_statistics", {"monitoring/job.py": "EPSILON = 1e-9\n\n\ndef epsilon_guard(x):\n"
+                                               "    return x + EPSILON\n"}, False),
+    # Python reads the full-width name as `ks_2samp` (identifiers are NFKC-normalised)
+    ("drift_statistics", {"monitoring/job.py": "from scipy.stats import ks_2samp\n\n"
+                                               "print(\uff4b\uff53_2samp([1], [2]))\n"}, True),
+    # a notebook in a drift folder whose cell is one string: the call starts a line
+    ("drift_statistics", {"drift/check.ipynb": _nb("from scipy.stats import ks_2samp\nks_2samp(a, b)\n")}, True),
+    # an upper-case webhook URL and a post from monitoring code
+    ("alert_hooks", {"monitoring/notify.py": "import requests\n\nURL = 'HTTPS://HOOKS.SLACK.COM/services/x'\n\n\n"
+                                             "def alert(msg):\n    requests.post(URL, json={'text': msg})\n"}, True),
+    # an alert policy created through an alias, outside monitoring code
+    ("alert_hooks", {"infra/policies.py": "from google.cloud.monitoring_v3 import AlertPolicy as Policy\n\n"
+                                          "Policy(display_name='drift')\n"}, True),
+    # a webhook outside monitoring code is no alert
+    ("alert_hooks", {"pkg/client.py": "import requests\n\nrequests.post('https://hooks.slack.com/x', json={})\n"},
+     False),
+])
+def test_mon_prefilters_keep_every_hit(tmp_path, monkeypatch, name, files, ok):
+    from auditor.facts.python import PythonIndex
+
+    fast, _idx = _check(make_repo(tmp_path / "a", {"pkg/model.py": ML, **files}), name)
+    assert fast.ok is ok
+    monkeypatch.setattr(PythonIndex, "prefilter", False)
+    slow, _idx = _check(make_repo(tmp_path / "b", {"pkg/model.py": ML, **files}), name)
+    assert (fast.ok, fast.evidence) == (slow.ok, slow.evidence)
+
+
+def test_mon_checks_parse_only_candidates_and_stop_early(tmp_path):
+    files = {f"monitoring/job_{i:02}.py": "def psi(ref, cur):\n    return 0.0\n" for i in range(20)}
+    files["pkg/lag.py"] = "from scipy.stats import ks_2samp\n\n\ndef lag(df):\n    return df.shift(1), ks_2samp(1, 2)\n"
+    files["pkg/eps.py"] = "EPSILON = 1e-9\n"
+    out, idx = _check(make_repo(tmp_path, {"pkg/model.py": ML, **files}), "drift_statistics")
+    assert out.ok and [e.path for e in out.evidence] == [f"monitoring/job_{i:02}.py" for i in range(5)]
+    loaded = {p for p, m in idx.modules.items() if m.loaded}
+    assert not loaded & {"pkg/lag.py", "pkg/eps.py", "pkg/model.py"}   # no text can hold a hit
+    assert len(loaded) < 20                                              # stopped after five hits

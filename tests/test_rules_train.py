@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from tests.helpers import audit, make_repo, status
@@ -284,3 +286,67 @@ def test_train_rules_on_the_sample_repositories():
     assert got["notebook_only"] == {"TRAIN001": "fail", "TRAIN002": "fail", "TRAIN003": "fail",
                                     "TRAIN004": "pass", "TRAIN005": "fail", "TRAIN006": "pass",
                                     "TRAIN007": "pass", "TRAIN008": "fail", "TRAIN009": "fail", "TRAIN010": "n/a"}
+
+
+# ---------------------------------------------------------------------------- pre-filters (issue #6)
+# The named TRAIN checks parse only the modules whose text can hold a hit. Each case is
+# written the way a careless text filter would miss (case, spacing, aliases, a notebook
+# whose code is one JSON string): the check must still find it, and give the same answer
+# with the pre-filters switched off.
+def _nb(code: str) -> str:
+    """A notebook whose only code cell is one JSON string (lines start after an escaped \\n)."""
+    return json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
+        {"cell_type": "code", "source": code, "outputs": [], "metadata": {}, "execution_count": None}]})
+
+
+def _check(root, name: str):
+    from auditor.checks import train
+    from auditor.predicates import Context
+    from auditor.project import Project
+
+    project = Project(root, use_git=False)
+    return getattr(train, name)(Context(project)), project.fact("python")
+
+
+@pytest.mark.parametrize("name, files, ok", [
+    ("classifier_trained", {"train.py": "import xgboost as xgb\nparams = {'objective': 'Binary:Logistic'}\n"
+                                        "booster = xgb.train(params, dtrain)\n"}, True),
+    ("classifier_trained", {"train.py": "import lightgbm as lgb\nmodel = lgb.LGBMModel(objective = 'binary')\n"}, True),
+    ("classifier_trained", {"train.py": "import pandas as pd\nfrom sklearn import ensemble\n"
+                                        "clf = (ensemble.RandomForestClassifier)(n_estimators=10)\n"}, True),
+    ("classifier_trained", {"nb.ipynb": _nb("import pandas as pd\nfrom sklearn.linear_model import LogisticRegression\n"
+                                            "LogisticRegression().fit(X, y)\n")}, True),
+    ("classifier_trained", {"train.py": TORCH_TRAIN}, False),
+    # a hyperparameter file named in mixed case, read with json.load, no config file in the repository
+    ("config_file_read", with_train("import json\nwith open('/opt/ml/input/config/HyperParameters.json') as f:\n"
+                                    "    hp = json.load(f)\n"), True),
+    ("config_file_read", {**with_train("import yaml\ncfg = yaml.safe_load(open('conf/train.yaml'))\n"),
+                          "conf/train.yaml": "lr: 0.1\n"}, True),
+    ("config_file_read", with_train("import json\nrows = json.load(open('rows.json'))\n"), False),
+    # os.environ.get through an alias: the call is written `env.get(`
+    ("cli_hyperparameters", with_train("from os import environ as env\nLR = float(env.get('LEARNING_RATE', '0.1'))\n"),
+     True),
+    ("cli_hyperparameters", with_train("import argparse\nparser = argparse.ArgumentParser()\n"
+                                       "(parser.add_argument)('--lr', type=float)\n"), True),
+    ("cli_hyperparameters", with_train("import os\nfrom typing import Optional\n"
+                                       "HOME: Optional[str] = os.environ.get('HOME')\n"), False),
+])
+def test_train_prefilters_keep_every_hit(tmp_path, monkeypatch, name, files, ok):
+    from auditor.facts.python import PythonIndex
+
+    fast, _idx = _check(make_repo(tmp_path / "a", files), name)
+    assert fast.ok is ok
+    monkeypatch.setattr(PythonIndex, "prefilter", False)
+    slow, _idx = _check(make_repo(tmp_path / "b", files), name)
+    assert (fast.ok, fast.evidence) == (slow.ok, slow.evidence)
+
+
+def test_tabular_training_parses_only_tabular_candidates_and_stops_early(tmp_path):
+    files = {f"jobs/train_{i:02}.py": BARE_TRAIN for i in range(12)}
+    files["dl/train_net.py"] = TORCH_TRAIN                                  # training, but not tabular
+    files["notes.py"] = "import pandas as pd\nprint(pd.__version__)\n"      # tabular, but not training
+    out, idx = _check(make_repo(tmp_path, files), "tabular_training")
+    assert out.ok and [e.path for e in out.evidence] == [f"jobs/train_{i:02}.py" for i in range(5)]
+    assert "sklearn.ensemble" in out.evidence[0].detail
+    loaded = {p for p, m in idx.modules.items() if m.loaded}
+    assert not loaded & {"dl/train_net.py", "notes.py"} and len(loaded) < 12

@@ -206,3 +206,17 @@ def test_vcs006_passes_with_jupytext_pairing(tmp_path):
     paired = make_repo(tmp_path, {"nb/eda.ipynb": notebook(True, {"jupytext": {"formats": "ipynb,py:percent"}})},
                        name="paired")
     assert status(paired, "VCS006") == "pass"
+
+
+def test_vcs006_reads_notebook_headers_only(tmp_path):
+    """Cell and output counts come with every notebook's header: no code is parsed (issue #6)."""
+    from auditor.checks.vcs import notebook_outputs_stripped
+    from auditor.predicates import Context
+    from auditor.project import Project
+
+    repo = make_repo(tmp_path, {"nb/eda.ipynb": notebook(True), "nb/clean.ipynb": notebook(False),
+                                "train.py": "import pandas as pd\n"}, use_git=True)
+    project = Project(repo)
+    out = notebook_outputs_stripped(Context(project))
+    assert not out.ok and [e.path for e in out.evidence] == ["nb/eda.ipynb"]
+    assert not any(m.loaded for m in project.fact("python").modules.values())

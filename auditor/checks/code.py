@@ -8,6 +8,8 @@
 
 from __future__ import annotations
 
+from itertools import islice
+
 from auditor.model import Evidence, Outcome
 from auditor.predicates import MAX_EVIDENCE
 
@@ -18,7 +20,7 @@ MIN_SCRIPT_LINES = 30  # a module without functions or classes counts from this 
 def tests_present(ctx) -> Outcome:
     suite = ctx.project.fact("tests")
     evidence = [Evidence(m.path, m.first_test_line, f"{m.tests} test{'s' if m.tests != 1 else ''}")
-                for m in suite.modules]
+                for m in islice(suite.iter_modules(), MAX_EVIDENCE)]
     if not evidence and suite.candidates:
         shown = ", ".join(suite.candidates[:5]) + (" ..." if len(suite.candidates) > 5 else "")
         evidence = [Evidence(None, None, f"test-looking files without any test function: {shown}")]
@@ -37,7 +39,9 @@ def ml_code_tested(ctx) -> Outcome:
         return Outcome(False, [Evidence(None, None, "no test suite found")], searched,
                        message="There is no test suite, so no test exercises the ML code.")
     evidence: list[Evidence] = []
-    for mod in suite.modules:
+    for mod in suite.iter_modules():
+        if len(evidence) >= MAX_EVIDENCE:
+            break
         if mod.ml_imports:
             shown = ", ".join(mod.ml_imports[:3])
             evidence.append(Evidence(mod.path, None, f"imports first-party ML code {shown}"))
@@ -60,7 +64,9 @@ def model_quality_tests(ctx) -> Outcome:
     searched = ("a test that exercises ML code and asserts on predictions or metrics (metric thresholds, "
                 "expected outputs, invariance, `pytest.approx` on a score) or runs a deepchecks suite")
     evidence: list[Evidence] = []
-    for mod in suite.modules:
+    for mod in suite.iter_modules():
+        if len(evidence) >= MAX_EVIDENCE:
+            break
         if mod.quality and mod.exercises_ml:
             evidence.extend(Evidence(mod.path, q.line, q.detail) for q in mod.quality[:3])
     if not evidence:

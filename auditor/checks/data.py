@@ -15,6 +15,7 @@ import re
 
 from auditor.model import Evidence, Outcome
 from auditor.predicates import MAX_EVIDENCE
+from auditor.facts.tokens import CALL_AFTER, TextFilter, call_filter, name_tokens
 from auditor.predicates.python import any_name_matches, evidence, index, render_literal
 
 # ---------------------------------------------------------------------------- DATA005
@@ -49,6 +50,14 @@ def is_global_seed(call) -> bool:
 
 _ENTRY_DECORATORS = ["hydra.main", "click.command", "click.group", ".command", "absl.app.run"]
 _ENTRY_CALLS = ["LightningCLI", "fire.Fire", "typer.run", "absl.app.run", "tensorflow.compat.v1.app.run"]
+
+
+# pre-filters: a call named like `_SEED_FUNC` is written `<name>(` or imported `<name> as`
+_SEED_TOKENS = TextFilter(("seed", "Seed", "SEED"), re.compile(
+    r"(?i)(?:seeds?(?:_everything|_all|_torch)?|manual_seed(?:_all)?|seed_?everything|set_random_seed)\b"
+    + CALL_AFTER.pattern))
+_SPLIT_TOKENS = call_filter([p for patterns, _, _ in _SEEDED_SPLITTERS for p in patterns]
+                            + _KFOLDS + _PERMUTATIONS + [".sample"])
 
 
 def is_entry_point(m) -> bool:
@@ -99,17 +108,16 @@ def find_splits(ctx) -> list[tuple[Evidence, bool]]:
     if "data.splits" in idx.memo:
         return idx.memo["data.splits"]
     seeds: dict[str, tuple[int, int | None, str]] = {}
-    for path, m in idx.modules.items():
+    for m in idx.select(tests=None, mentions=_SEED_TOKENS):
         for c in m.calls:
             if is_global_seed(c):
-                seeds[path] = (c.line, c.cell, c.name.lstrip("."))
+                seeds[m.path] = (c.line, c.cell, c.name.lstrip("."))
                 break
     entry_seeds = [p for p in seeds if idx.modules[p].kind == "module" and not idx.modules[p].is_test
                    and is_entry_point(idx.modules[p])]
     out: list[tuple[Evidence, bool]] = []
-    for path, m in idx.modules.items():
-        if m.is_test:
-            continue
+    for m in idx.select(tests=False, mentions=_SPLIT_TOKENS):
+        path = m.path
         sliced = set(m.sliced)
         for c in m.calls:
             what, pos = _split_kind(c, sliced)
@@ -195,9 +203,9 @@ def explicit_validation(ctx) -> Outcome:
     """`assert` / `if ...: raise` on schema, missing values or ranges in data-loading ML code."""
     idx = index(ctx)
     ev: list[Evidence] = []
-    for path in idx.ml_modules:
-        m = idx.modules[path]
-        if not is_data_loading(path, m):
+    # a guard is an `assert` or a `raise`: files without either word are never parsed
+    for m in idx.select(tests=False, paths=idx.ml_modules, mentions=("assert", "raise")):
+        if not is_data_loading(m.path, m):
             continue
         for g in m.guards:
             hits = [n for n in g.names if is_check_name(n)]
@@ -205,6 +213,8 @@ def explicit_validation(ctx) -> Outcome:
                 verb = "assert" if g.kind == "assert" else "raise on a check"
                 ev.append(evidence(m, g.line, g.cell, f"{verb} of {', '.join(hits[:3])} in data-loading code"))
                 break
+        if len(ev) >= MAX_EVIDENCE:
+            break
     return Outcome(bool(ev), ev[:MAX_EVIDENCE],
                    "assert or raise checks on columns, dtypes, missing values or ranges in data-loading code")
 
@@ -218,6 +228,9 @@ DATA_PREP = DATA_LOADERS + [
     "transformers.AutoTokenizer.from_pretrained"]
 _DATASET_BASES = ["Dataset", "IterableDataset", "LightningDataModule", "DataModule", "tensorflow.keras.utils.Sequence",
                   "keras.utils.Sequence", "keras.utils.PyDataset", "BaseEstimator", "TransformerMixin"]
+
+
+_PREP_TOKENS = name_tokens(DATA_PREP + _DATASET_BASES)   # bases are not calls: no `(` to expect
 
 
 def prep_signal(path: str, m) -> tuple[int | None, int | None, str] | None:
@@ -240,11 +253,15 @@ def prep_in_modules(ctx) -> Outcome:
     searched = ("data loading, cleaning or feature code in Python modules (not only in notebooks), "
                 "or data pipeline stages")
     modules_ev, notebooks_ev = [], []
-    for path in idx.ml_modules:
-        m = idx.modules[path]
-        hit = prep_signal(path, m)
+    # a file without a preparation name in its text can only qualify by its path (`prep_signal`)
+    candidates = (idx.modules[p] for p in idx.ml_modules
+                  if _DATA_PATH.search(p.rsplit(".", 1)[0]) or idx.mentions(idx.modules[p], _PREP_TOKENS))
+    for m in idx.batched(candidates):
+        hit = prep_signal(m.path, m)
         if hit:
             (notebooks_ev if m.kind == "notebook" else modules_ev).append(evidence(m, *hit))
+            if len(modules_ev) >= MAX_EVIDENCE:
+                break  # enough to pass; notebook evidence is only shown when this list is empty
     if modules_ev:
         return Outcome(True, modules_ev[:MAX_EVIDENCE], searched)
     ml_py = [p for p in idx.ml_modules if idx.modules[p].kind == "module"]
@@ -262,12 +279,17 @@ _LOCAL_BUILDERS = {"csv", "json", "parquet", "text", "imagefolder", "audiofolder
 _LOCAL_PATH = re.compile(r"^(\.{0,2}/|~|[A-Za-z]:\\)|\.(csv|tsv|json|jsonl|parquet|txt|arrow)$")
 
 
+_HUB_CALLS = call_filter(["load_dataset", "hf_hub_download", "snapshot_download"])
+
+
 def hub_datasets(ctx) -> Outcome:
     """Datasets pulled from the Hugging Face Hub: `load_dataset("imdb")` or a hub name from a
     variable, and `hf_hub_download`/`snapshot_download(repo_type="dataset")`; a local builder
     (`load_dataset("csv", data_files=...)`) or a local path does not count."""
     ev = []
-    for m in index(ctx).select(tests=False):
+    for m in index(ctx).select(tests=False, mentions=_HUB_CALLS):
+        if len(ev) >= MAX_EVIDENCE:
+            break
         for c in m.calls:
             if any_name_matches(c.name, ["datasets.load_dataset"]):
                 first = c.args[0] if c.args else c.values.get("path")

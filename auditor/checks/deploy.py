@@ -9,12 +9,74 @@ cannot express.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+import unicodedata
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from typing import Any
 
 from auditor.model import Evidence, Outcome
-from auditor.predicates import Context, found
+from auditor.predicates import MAX_EVIDENCE, Context, found
+
+# ---------------------------------------------------------------------------------- text pre-filters
+# Parsing a module is the dominant cost of an audit (issue #6), so every check here first asks
+# whether a module's source text *can* hold what it looks for, and parses only those. Each test
+# below is a guaranteed superset of the check it guards:
+# - every dotted part of a resolved call/base/decorator name is written in the file, except the
+#   leading parts a relative import takes from the file's own package (`from . import serve` in
+#   package `ray` resolves to `ray.serve`), so a part counts as present when it is in the text
+#   *or* in the package name;
+# - Python compares identifiers after NFKC normalisation (`ｍodel` is `model`), so a non-ASCII
+#   text is normalised before searching, and a notebook whose JSON escapes characters (`\u...`)
+#   is not filtered at all;
+# - a case-insensitive name test only filters ASCII text (`str.lower` and `re.IGNORECASE` agree
+#   there, and not on every Unicode letter).
+
+
+def _searchable(idx, project, m) -> str | None:
+    """The text name tests search for module `m`; None when it cannot be filtered on."""
+    text = project.read_text(m.path)
+    if text is None or (m.kind == "notebook" and "\\u" in text):
+        return None  # notebook JSON may spell an identifier with `\u` escapes
+    if text.isascii():
+        return text
+    memo = idx.memo.setdefault("deploy.nfkc", {})
+    hit = memo.get(m.path)
+    if hit is None:
+        hit = memo[m.path] = unicodedata.normalize("NFKC", text)
+    return hit
+
+
+def _plain_lower(text: str | None, m) -> str | None:
+    """Lower-cased text for case-insensitive name tests; None when that is not exact."""
+    if text is None or not text.isascii() or (m.kind == "notebook" and "\\u" in text):
+        return None  # (a notebook's escapes: see `_searchable`)
+    return text.lower()
+
+
+def _call_parts(patterns: Iterable[str]) -> tuple[tuple[str, ...], ...]:
+    """For each name pattern (exact `a.b.c`, or a suffix `.b.c`), the dotted parts every
+    resolved name it matches contains."""
+    return tuple(tuple(x for x in p.lstrip(".").split(".") if x) for p in patterns)
+
+
+@lru_cache(maxsize=None)
+def _quick_words(parts: tuple[tuple[str, ...], ...]) -> tuple[str, ...]:
+    """One necessary part per pattern (its longest), dropping any that contains another: a
+    text with none of these cannot match, and searching a few words is what costs."""
+    words = {max(ps, key=len) for ps in parts}
+    return tuple(sorted(w for w in words if not any(o != w and o in w for o in words)))
+
+
+def _may_call(text: str | None, m, parts: tuple[tuple[str, ...], ...]) -> bool:
+    """Whether module `m` can hold a name matching one of the patterns `parts` came from:
+    each part of some pattern is written in the text or is in the file's package."""
+    if text is None:
+        return True
+    pkg = m.package or ""
+    if not any(w in text or w in pkg for w in _quick_words(parts)):
+        return False
+    return any(all(x in text or x in pkg for x in ps) for ps in parts)
+
 
 # ---------------------------------------------------------------------------------- serving
 
@@ -85,15 +147,67 @@ def _scope(idx, path: str, hops: int = 2) -> list[str]:
     return seen
 
 
-def _first(idx, paths: Iterable[str], pred) -> tuple[str, Any] | None:
-    for p in paths:
-        m = idx.modules.get(p)
-        if m is None:
-            continue
+def _first(idx, paths: Iterable[str], pred, may=None) -> tuple[str, Any] | None:
+    """The first call satisfying `pred` in the first of `paths` that has one; `may(m)` (a
+    text pre-filter that is True for every module holding such a call) spares parsing the
+    others."""
+    mods = (m for m in (idx.modules.get(p) for p in paths) if m is not None and (may is None or may(m)))
+    for m in idx.batched(mods):
         for c in m.calls:
             if pred(c):
-                return p, c
+                return m.path, c
     return None
+
+
+# What a module must mention to hold a model-server signal other than a web app (see
+# `_serving_evidence`): base classes under kserve./mlserver./cog./ts.torch_handler, the service
+# calls and decorators (bentoml.*, ray.serve.*, litserve.LitServer), a SageMaker `model_fn` and
+# an Azure ML scoring script (the AZUREML_MODEL_DIR string, or an azureml/inference_schema
+# import, which the header answers).
+_SERVICES = ("bentoml.service", "bentoml.Service", "bentoml.api", "ray.serve.deployment", "ray.serve.run",
+             "litserve.LitServer")
+_SERVER_BASES = ("ts.torch_handler", "kserve.", "mlserver.", "cog.")
+_SERVER_PARTS = _call_parts(_SERVICES) + (("torch_handler",), ("kserve",), ("mlserver",), ("cog",),
+                                          ("model_fn",))
+_AZURE_DIR = "AZUREML_MODEL_DIR"  # a string: searched in the raw text, and only found written in one piece
+_SERVER_IMPORTS = ("triton_python_backend_utils", "seldon_core")
+_AZURE_IMPORTS = ("azureml", "inference_schema")
+
+
+def _may_serve(idx, project, m) -> bool:
+    """Whether `m` can be model-server code by something other than being a web app."""
+    if any(i.module.startswith(_AZURE_IMPORTS) for i in m.imports):
+        return True
+    text = _searchable(idx, project, m)
+    if text is None or _may_call(text, m, _SERVER_PARTS):
+        return True
+    raw = project.read_text(m.path)
+    return raw is None or _AZURE_DIR in raw
+
+
+_PREDICT_WORDS = tuple(sorted(_PREDICT_METHODS | {"generate", "run"}))
+_PREDICT_PARTS = _call_parts(_PREDICT_FUNCS)
+_LOAD_PARTS = _call_parts(_LOAD_CALLS) + (("bentoml", "get"), ("bentoml", "load_model"), ("bentoml", "load_runner"))
+_LOAD_WORDS = ("load_model", "load_learner", "from_pretrained", "load_pipeline", "get_model", "load_predictor",
+               "model_loader", "load_checkpoint")  # the alternatives of _LOAD_NAME, lower case
+
+
+def _may_predict(idx, project, m) -> bool:
+    """Whether `m` can hold a call `_is_predict` accepts."""
+    text = _searchable(idx, project, m)
+    if text is None or any(w in text for w in _PREDICT_WORDS) or _may_call(text, m, _PREDICT_PARTS):
+        return True
+    low = _plain_lower(text, m)  # `Model(x)`: model variables are compared case-insensitively
+    return low is None or any(v in low for v in _MODEL_VARS)
+
+
+def _may_load(idx, project, m) -> bool:
+    """Whether `m` can hold a call `_is_load` accepts."""
+    text = _searchable(idx, project, m)
+    if text is None or _may_call(text, m, _LOAD_PARTS):
+        return True
+    low = _plain_lower(text, m)  # _LOAD_NAME is case-insensitive
+    return low is None or any(w in low for w in _LOAD_WORDS)
 
 
 def serving_modules(ctx: Context) -> list[Evidence]:
@@ -101,9 +215,19 @@ def serving_modules(ctx: Context) -> list[Evidence]:
     idx = ctx.project.fact("python")
     if "deploy.serving" in idx.memo:
         return idx.memo["deploy.serving"]
+    # Every serving module is needed (MON003 looks into all of them), so no early exit: only
+    # modules that can be server code are parsed, and a web app's own body only when it can
+    # hold a server signal, a prediction or a model load.
+    project = ctx.project
+    todo: list[tuple[Any, bool]] = []
+    for m in idx.select(tests=False, parse=False):
+        server = _may_serve(idx, project, m)
+        if server or m.imports_any(_SERVER_IMPORTS) or (m.kind == "module" and m.imports_any(WEB_FRAMEWORKS)):
+            todo.append((m, server))
+    idx.load(m for m, server in todo if server)
     out: list[Evidence] = []
-    for m in idx.select(tests=False):
-        ev = _serving_evidence(idx, m)
+    for m, server in todo:
+        ev = _serving_evidence(idx, m, server, project)
         if ev is not None:
             out.append(ev)
     idx.memo["deploy.serving"] = out
@@ -114,42 +238,47 @@ def _defs(m) -> set[str]:
     return {d.name for d in m.definitions if d.kind == "function" and d.parent is None}
 
 
-def _serving_evidence(idx, m) -> Evidence | None:
+def _serving_evidence(idx, m, server: bool = True, project=None) -> Evidence | None:
+    """Why `m` serves a model, or None. `server` False: the text of `m` rules out every
+    signal but a web app (see `_may_serve`), so its body is not read for them."""
     # model servers whose API is itself "load a model, predict"
-    for d in m.definitions:
+    for d in m.definitions if server else ():
         for b in d.bases:
-            if b.startswith(("ts.torch_handler", "kserve.", "mlserver.", "cog.")) or b in (
-                    "kserve.Model", "mlserver.MLModel", "cog.BasePredictor"):
+            if b.startswith(_SERVER_BASES) or b in ("kserve.Model", "mlserver.MLModel", "cog.BasePredictor"):
                 return Evidence(m.path, d.line, f"model server class {d.name}({b})")
     for imp in m.imports:
-        if imp.module.startswith(("triton_python_backend_utils", "seldon_core")):
+        if imp.module.startswith(_SERVER_IMPORTS):
             return Evidence(m.path, imp.line, f"model server code (imports {imp.module})")
-    services = ("bentoml.service", "bentoml.Service", "bentoml.api", "ray.serve.deployment", "ray.serve.run",
-                "litserve.LitServer")
-    for c in m.calls:
-        name = c.name.lstrip(".")
-        if name in services:
-            return Evidence(m.path, c.line, f"model service ({name})")
-    for d in m.definitions:
-        dec = next((x for x in d.decorators if x in services), None)
-        if dec:
-            return Evidence(m.path, d.line, f"model service (@{dec} on {d.name})")
-    defs = _defs(m)
-    if m.kind == "module" and "model_fn" in defs and defs & {"predict_fn", "input_fn", "transform_fn", "output_fn"}:
-        d = next(d for d in m.definitions if d.name == "model_fn")
-        return Evidence(m.path, d.line, "SageMaker inference handler (model_fn/predict_fn)")
-    if m.kind == "module" and {"init", "run"} <= defs and (
-            any(s.value.startswith("AZUREML_MODEL_DIR") for s in m.strings)
-            or any(i.module.startswith(("azureml", "inference_schema")) for i in m.imports)):
-        d = next(d for d in m.definitions if d.name == "init")
-        return Evidence(m.path, d.line, "Azure ML scoring script (init/run)")
+    if server:
+        for c in m.calls:
+            name = c.name.lstrip(".")
+            if name in _SERVICES:
+                return Evidence(m.path, c.line, f"model service ({name})")
+        for d in m.definitions:
+            dec = next((x for x in d.decorators if x in _SERVICES), None)
+            if dec:
+                return Evidence(m.path, d.line, f"model service (@{dec} on {d.name})")
+        defs = _defs(m)
+        if m.kind == "module" and "model_fn" in defs and defs & {"predict_fn", "input_fn", "transform_fn",
+                                                                  "output_fn"}:
+            d = next(d for d in m.definitions if d.name == "model_fn")
+            return Evidence(m.path, d.line, "SageMaker inference handler (model_fn/predict_fn)")
+        if m.kind == "module" and {"init", "run"} <= defs and (
+                any(s.value.startswith("AZUREML_MODEL_DIR") for s in m.strings)
+                or any(i.module.startswith(_AZURE_IMPORTS) for i in m.imports)):
+            d = next(d for d in m.definitions if d.name == "init")
+            return Evidence(m.path, d.line, "Azure ML scoring script (init/run)")
     # web apps that load a model and predict (here or in first-party modules they import)
     web = m.imports_any(WEB_FRAMEWORKS)
     if not web or m.kind != "module":
         return None
     scope = _scope(idx, m.path)
-    pred = _first(idx, scope, _is_predict)
-    load = _first(idx, scope, _is_load)
+    if project is None:
+        pred = _first(idx, scope, _is_predict)
+        load = _first(idx, scope, _is_load) if pred is not None else None
+    else:
+        pred = _first(idx, scope, _is_predict, lambda x: _may_predict(idx, project, x))
+        load = _first(idx, scope, _is_load, lambda x: _may_load(idx, project, x)) if pred is not None else None
     if pred is None or load is None:
         return None
     detail = (f"{web[0].module.split('.')[0]} app: loads a model ({load[1].name.lstrip('.')}"
@@ -237,10 +366,15 @@ def _python_target(text: str, cwd: str, idx) -> str | None:
     return None
 
 
-def _script_deploys(idx, path: str) -> str | None:
+_DEPLOY_PARTS = _call_parts(DEPLOY_CALLS)
+
+
+def _script_deploys(idx, path: str, project=None) -> str | None:
     m = idx.modules.get(path)
     if m is None:
         return None
+    if project is not None and not _may_call(_searchable(idx, project, m), m, _DEPLOY_PARTS):
+        return None  # no deploying call can be in it: not parsed
     for c in m.calls:
         name = c.name
         if any(name == p or (p.startswith(".") and name.endswith(p)) or name.endswith("." + p.lstrip("."))
@@ -287,7 +421,7 @@ def ci_deploys(ctx: Context) -> Outcome:
                     if idx is None:
                         idx = ctx.project.fact("python")
                     target = _python_target(step.text, cmd.cwd, idx)
-                    what = _script_deploys(idx, target) if target else None
+                    what = _script_deploys(idx, target, ctx.project) if target else None
                     if what:
                         hit = Evidence(step.file or job.file, step.line,
                                        f"CI job `{job.name}` runs {target}, which calls {what}")
@@ -393,7 +527,10 @@ def validation_gate(ctx: Context) -> Outcome:
     """
     idx = ctx.project.fact("python")
     ev: list[Evidence] = []
-    for m in idx.select(tests=False, scope="modules"):
+    promoters: list[tuple[Any, Any]] = []  # (module, its first promotion call), for (d)
+    for m in idx.batched(_gate_candidates(ctx, idx)):
+        if len(ev) >= MAX_EVIDENCE:
+            break  # `found` keeps no more (the CI evidence comes after these)
         for c in m.calls:
             name = c.name.lstrip(".")
             if name in GATE_CALLS and (name not in ("mlflow.evaluate", "mlflow.models.evaluate")
@@ -404,6 +541,7 @@ def validation_gate(ctx: Context) -> Outcome:
             promos = _promotion_calls(m)
             if not promos:
                 continue
+            promoters.append((m, promos[0]))
             text = ctx.project.read_text(m.path) or ""
             last_promo = max(c.line for c in promos)
             gates = [(no, line) for no, line in _threshold_lines(text) if no < last_promo]
@@ -412,8 +550,8 @@ def validation_gate(ctx: Context) -> Outcome:
                 promo = next(c for c in promos if c.line > no)
                 ev.append(Evidence(m.path, no, f"`{line[:90]}` gates {promo.name.lstrip('.')}() "
                                                f"(line {promo.line})"))
-    if not ev:
-        ev += _stopping_gates(ctx, idx)
+    if not ev:  # then every candidate was read, and `promoters` lists all promoting modules
+        ev += _stopping_gates(ctx, idx, promoters)
     ev += _ci_gates(ctx)
     return found(ev, "a metric threshold or production-model comparison before a model is "
                      "registered, promoted or deployed (code, CI job, DVC stage or make target)")
@@ -427,24 +565,51 @@ _STRONG_REFERENCE = re.compile(r"(?i)production|(?<![a-z])prod_|champion|incumbe
                                r"threshold|(?<![a-z])min_|(?<![a-z])max_|minimum|maximum|required|acceptable")
 _GATE_MODULE = re.compile(r"(?i)eval|valid|gate|compar|promot|check|approv|accept|deploy|regist|release")
 _HALT_WINDOW = 12
+_PRODUCTION = re.compile(r"(?i)production|champion|incumbent|deployed")
+_PRODUCTION_WORDS = ("production", "champion", "incumbent", "deployed")
+
+# What a module must mention to hold a gate call or a promotion (`_promotion_calls`);
+# `mlflow.evaluate` is a gate only with a `validation_thresholds=` keyword, written out.
+_GATE_PARTS = tuple(ps + ("validation_thresholds",) if ps[-1] == "evaluate" else ps
+                    for ps in _call_parts(GATE_CALLS)) + _call_parts(PROMOTE_CALLS)
 
 
-def _stopping_gates(ctx: Context, idx) -> list[Evidence]:
+def _gate_candidates(ctx: Context, idx) -> Iterator[Any]:
+    """Non-test modules, in index order, that can hold a built-in gate or a promotion call."""
+    for m in idx.select(tests=False, scope="modules", parse=False):
+        text = _searchable(idx, ctx.project, m)
+        if text is None or _may_call(text, m, _GATE_PARTS) or any(k in text for k in _PROMOTE_KWARGS):
+            yield m
+
+
+def _stopping_gates(ctx: Context, idx, promoters: list[tuple[Any, Any]] | None = None) -> list[Evidence]:
     """(d) an evaluation step compares the new model's metric with the production model or
     a threshold and stops the pipeline (`raise`, `sys.exit`, `run.cancel()`) within a few
-    lines, while another non-test module registers, promotes or deploys the model."""
-    modules = list(idx.select(tests=False, scope="modules"))
-    promoters = [(m, _promotion_calls(m)) for m in modules]
-    promoters = [(m, p[0]) for m, p in promoters if p]
+    lines, while another non-test module registers, promotes or deploys the model.
+
+    `promoters`: (module, first promotion call) of every promoting non-test module in index
+    order (only the first two are used); found here when not given. The gate itself is found
+    in the text alone, so no module is parsed for it."""
+    if promoters is None:
+        promoters = []
+        for m in idx.batched(_gate_candidates(ctx, idx)):
+            promos = _promotion_calls(m)
+            if promos:
+                promoters.append((m, promos[0]))
+                if len(promoters) == 2:
+                    break
     if not promoters:
         return []
     out: list[Evidence] = []
-    for m in modules:
+    for m in idx.select(tests=False, scope="modules", parse=False):
         production = False
         text = None
         if not _GATE_MODULE.search(m.path):
             text = ctx.project.read_text(m.path) or ""
-            production = bool(re.search(r"(?i)production|champion|incumbent|deployed", text))
+            low = text.lower() if text.isascii() else None  # a quick no before the regex
+            if low is not None and not any(w in low for w in _PRODUCTION_WORDS):
+                continue
+            production = bool(_PRODUCTION.search(text))
             if not production:
                 continue
         text = text if text is not None else (ctx.project.read_text(m.path) or "")
@@ -502,6 +667,17 @@ _REGISTRY_METHODS = (
 )
 
 
+def _registry_candidates(ctx: Context, idx) -> Iterator[Any]:
+    """Non-test files that import one of the libraries and mention its registering method
+    (a method name is always written out)."""
+    for m in idx.select(tests=False, parse=False):
+        wanted = [meth for _rx, meth, lib in _REGISTRY_METHODS if m.imports_any([lib])]
+        if wanted:
+            text = _searchable(idx, ctx.project, m)
+            if text is None or any(meth in text for meth in wanted):
+                yield m
+
+
 def registry_client_calls(ctx: Context) -> Outcome:
     """Registry calls that are only recognisable by their receiver and library.
 
@@ -511,7 +687,9 @@ def registry_client_calls(ctx: Context) -> Outcome:
     """
     idx = ctx.project.fact("python")
     ev: list[Evidence] = []
-    for m in idx.select(tests=False):
+    for m in idx.batched(_registry_candidates(ctx, idx)):
+        if len(ev) >= 5:
+            break  # only five are shown, and any one passes
         for c in m.calls:
             if not c.name.startswith(".") or c.recv is None:
                 continue
@@ -537,6 +715,27 @@ _ROUTING_CALLS = ("random.random", "random.uniform", "random.choices", "numpy.ra
 
 
 _ROUTING_NEAR = 15
+_ROUTING_PARTS = _call_parts(_ROUTING_CALLS)
+# Literals every match of _ROUTING_WORDS contains (lower case), to skip the regex on most files.
+_ROUTING_LITERALS = ("challenger", "champion", "canary", "shadow", "abtest", "ab_test", "ab-test", "traffic",
+                     "rollout")
+
+
+def _routing_candidates(ctx: Context, idx) -> Iterator[Any]:
+    """Non-test modules that can hold a routing draw and name the routed models: a routing
+    call's name parts and a match of _ROUTING_WORDS anywhere in the text (a match in the
+    comment-free lines near a call, where the check looks, is one in the whole text)."""
+    for m in idx.select(tests=False, scope="modules", parse=False):
+        if not _may_call(_searchable(idx, ctx.project, m), m, _ROUTING_PARTS):
+            continue
+        text = ctx.project.read_text(m.path)
+        if text is None:
+            continue  # the check reads no lines from it: nothing can be near a call
+        low = _plain_lower(text, m)
+        if low is not None and not any(w in low for w in _ROUTING_LITERALS):
+            continue
+        if _ROUTING_WORDS.search(text):
+            yield m
 
 
 def traffic_routing_code(ctx: Context) -> Outcome:
@@ -549,7 +748,9 @@ def traffic_routing_code(ctx: Context) -> Outcome:
     """
     idx = ctx.project.fact("python")
     ev: list[Evidence] = []
-    for m in idx.select(tests=False, scope="modules"):
+    for m in idx.batched(_routing_candidates(ctx, idx)):
+        if len(ev) >= 5:
+            break  # only five are shown, and any one passes
         routes = [c for c in m.calls if any(c.name == r or (r.startswith(".") and c.name.endswith(r))
                                             for r in _ROUTING_CALLS)]
         if not routes:

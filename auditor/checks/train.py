@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import re
 
+from auditor.facts.tokens import AnyCase, calls_written, either, has_any, keywords_written, text_passes
+from auditor.facts.python import name_tokens
 from auditor.model import Evidence, Outcome
 from auditor.predicates import MAX_EVIDENCE
 from auditor.predicates.python import any_name_matches, evidence, index
@@ -56,13 +58,38 @@ def _classifier_hit(c, first_party) -> str | None:
     return None
 
 
+def _plain(patterns) -> list[str]:
+    """Name patterns without glob characters (their last dotted name is written at the call)."""
+    return [p for p in patterns if not any(c in p for c in "*?[")]
+
+
+def _globs(patterns) -> list[str]:
+    """Glob name patterns (only a literal run of theirs is known to be written)."""
+    return [p for p in patterns if any(c in p for c in "*?[")]
+
+
+# pre-filter: what a module's text must contain for `classifier_trained` to find something
+# in it: a call of a classifier or metric (`*Classifier` ends with "Classifier"; a glob's
+# literal part), `compile(`, an objective keyword (literal keyword values are written after
+# their keyword), or a classification objective string (compared case-insensitively)
+_CLASSIFIER_TEXT = either(
+    calls_written({*name_tokens(_plain(_CLASSIFIERS + _CLASSIFICATION_METRICS)), "Classifier", "compile"}),
+    has_any(name_tokens(_globs(_CLASSIFIERS + _CLASSIFICATION_METRICS))),
+    keywords_written(_OBJECTIVE_KWARGS),
+    AnyCase("binary:logistic|multi:soft", ("binary:logistic", "multi:soft")))
+
+
 def classifier_trained(ctx) -> Outcome:
     """A supervised classifier in non-test ML code (language/generative models do not count:
-    their token-level cross-entropy and accuracy are not class predictions)."""
+    their token-level cross-entropy and accuracy are not class predictions).
+
+    Only modules whose text names a classifier, a metric, an objective or a classification
+    objective string are parsed, and the search stops at the evidence shown."""
     idx = index(ctx)
+    mods = (idx.modules[p] for p in idx.ml_modules if text_passes(idx, idx.modules[p], _CLASSIFIER_TEXT))
     ev: list[Evidence] = []
-    for path in idx.ml_modules:
-        m = idx.modules[path]
+    for m in idx.batched(mods):
+        path = m.path
 
         def first_party(name, _p=path):
             return idx.is_first_party(name, _p)
@@ -90,6 +117,8 @@ def classifier_trained(ctx) -> Outcome:
                 hit = evidence(m, s.line, s.cell, f"classification objective {s.value!r}")
         if hit:
             ev.append(hit)
+            if len(ev) >= MAX_EVIDENCE:
+                break
     return Outcome(bool(ev), ev[:MAX_EVIDENCE],
                    "a supervised classifier (scikit-learn/boosting *Classifier, logistic regression, "
                    "classification objectives or metrics) in non-test ML code")
@@ -136,19 +165,35 @@ def config_files(ctx) -> list[str]:
     return out
 
 
+# pre-filters of `config_file_read`: every hit is a call to dvc.api.params_show, exec,
+# runpy.run_path or a config reader (its last name is written in the source); a reader only
+# counts when a config file exists or a string names a hyperparameter file (_HPARAM_FILE:
+# every match contains "param", in any case)
+_HAS_RUNNER = calls_written(("params_show", "exec", "run_path"))
+_HAS_READER = calls_written(name_tokens(_CONFIG_READERS))
+_PARAM_WORD = AnyCase("param", ("param",))
+
+
 def config_file_read(ctx) -> Outcome:
-    """ML code (or a module importing it) reads a YAML/TOML/JSON config, and a config file exists."""
+    """ML code (or a module importing it) reads a YAML/TOML/JSON config, and a config file exists.
+
+    Only modules whose text could hold a hit are parsed, and the search stops at the
+    evidence shown."""
     idx = index(ctx)
     searched = ("ML code reading a config file (yaml/toml/json/OmegaConf/dvc.api.params_show) "
                 "with params.yaml, conf/ or configs/ files present")
     files = config_files(ctx)
+
+    def candidates():
+        for path, m in idx.modules.items():
+            if m.is_test or (path not in idx.ml_related and not m.imports_any(_CLOUD_TRAINING_SDKS)):
+                continue
+            if text_passes(idx, m, _HAS_RUNNER) or (
+                    text_passes(idx, m, _HAS_READER) and (files or text_passes(idx, m, _PARAM_WORD))):
+                yield m
+
     ev: list[Evidence] = []
-    for path, m in idx.modules.items():
-        if m.is_test:
-            continue
-        cloud_job = bool(m.imports_any(_CLOUD_TRAINING_SDKS))
-        if path not in idx.ml_related and not cloud_job:
-            continue
+    for m in idx.batched(candidates()):
         names_config = any(_CONFIG_NAME.search(s.value) for s in m.strings) or any(
             c.last == "add_argument" and any(isinstance(a, str) and _CONFIG_OPTION.match(a) for a in c.args)
             for c in m.calls)
@@ -168,6 +213,8 @@ def config_file_read(ctx) -> Outcome:
             if c.name.startswith("json") and not names_config:
                 continue  # json.load of data, not of a config
             ev.append(evidence(m, c.line, c.cell, f"reads config with {c.name}() ({files[0]} present)"))
+            break
+        if len(ev) >= MAX_EVIDENCE:
             break
     return Outcome(bool(ev), ev[:MAX_EVIDENCE], searched)
 
@@ -209,34 +256,60 @@ def _cli_function_hit(m) -> tuple[int, str] | None:
     return None
 
 
+# pre-filter of `cli_hyperparameters`: outside typer/click/fire modules, every hit is a call
+# taking `sys.argv` or one matching _CLI_CALLS, written as `calls_written` says. For
+# `os.environ.get` that is "get(" (in nearly every file), so "environ" is asked for instead,
+# and for the absl/TensorFlow `...flags.DEFINE_*` globs "DEFINE_": every dotted part of a
+# resolved name is written, except the importing package's own name (see `candidates`)
+_CLI_TEXT = either(
+    has_any(("argv", "environ", "DEFINE_")),
+    calls_written(name_tokens([p for p in _plain(_CLI_CALLS) if p != "os.environ.get"])))
+
+
 def cli_hyperparameters(ctx) -> Outcome:
     """ML code exposes hyperparameters on the command line (argparse, click, typer, fire,
-    absl flags) or through environment variables (`os.getenv("LEARNING_RATE")`)."""
+    absl flags) or through environment variables (`os.getenv("LEARNING_RATE")`).
+
+    Only modules whose imports or text could hold a hit are parsed, and the search stops
+    at the evidence shown."""
     idx = index(ctx)
-    ev: list[Evidence] = []
-    for path, m in idx.modules.items():
-        if m.is_test or m.kind != "module" or path not in idx.ml_related:
-            continue
-        fn_hit = _cli_function_hit(m)
-        if fn_hit:
-            ev.append(evidence(m, fn_hit[0], None, fn_hit[1]))
-            continue
-        for c in m.calls:
-            if any(isinstance(a, dict) and a.get("expr") in _ARGV_ARGS for a in c.args) \
-                    and _ARGV_MERGE.search(c.last) and not c.last.startswith("parse"):
-                ev.append(evidence(m, c.line, c.cell, f"config overridden from the command line ({c.last}(sys.argv))"))
-                break
-            if not any_name_matches(c.name, _CLI_CALLS):
+
+    def candidates():
+        for path, m in idx.modules.items():
+            if m.is_test or m.kind != "module" or path not in idx.ml_related:
                 continue
-            names = [a for a in c.args if isinstance(a, str)]
-            hit = next((a for a in names if _HYPERPARAMETER.match(a)), None)
-            if hit:
-                kind = "environment variable" if c.last in ("getenv", "get") else "option"
-                ev.append(evidence(m, c.line, c.cell, f"hyperparameter {kind} {hit!r}"))
+            # a package inside `os.environ` would make `from . import get` read os.environ.get
+            if m.imports_any(_FUNCTION_CLIS) or "environ" in (m.package or "") or text_passes(idx, m, _CLI_TEXT):
+                yield m
+
+    ev: list[Evidence] = []
+    for m in idx.batched(candidates()):
+        fn_hit = _cli_function_hit(m)
+        hit = evidence(m, fn_hit[0], None, fn_hit[1]) if fn_hit else _cli_call_hit(m)
+        if hit is not None:
+            ev.append(hit)
+            if len(ev) >= MAX_EVIDENCE:
                 break
     return Outcome(bool(ev), ev[:MAX_EVIDENCE],
                    "hyperparameters exposed as CLI options (argparse/click/typer/absl), environment "
                    "variables or config overrides from sys.argv in ML code")
+
+
+def _cli_call_hit(m) -> Evidence | None:
+    """The first call of `m` that overrides a config from sys.argv or declares a
+    hyperparameter-named option or environment variable, as evidence."""
+    for c in m.calls:
+        if any(isinstance(a, dict) and a.get("expr") in _ARGV_ARGS for a in c.args) \
+                and _ARGV_MERGE.search(c.last) and not c.last.startswith("parse"):
+            return evidence(m, c.line, c.cell, f"config overridden from the command line ({c.last}(sys.argv))")
+        if not any_name_matches(c.name, _CLI_CALLS):
+            continue
+        names = [a for a in c.args if isinstance(a, str)]
+        hit = next((a for a in names if _HYPERPARAMETER.match(a)), None)
+        if hit:
+            kind = "environment variable" if c.last in ("getenv", "get") else "option"
+            return evidence(m, c.line, c.cell, f"hyperparameter {kind} {hit!r}")
+    return None
 
 
 # ---------------------------------------------------------------------------- TRAIN004
@@ -248,12 +321,14 @@ def metrics_module(ctx) -> Outcome:
     OpenTelemetry, StatsD): the project's model-evaluation metrics."""
     idx = index(ctx)
     ev: list[Evidence] = []
-    for path, m in idx.modules.items():
+    for path, m in idx.modules.items():   # paths and imports only: nothing is parsed
         parts = path.split("/")
         if m.kind != "module" or m.is_test or not (parts[-1] == "metrics.py" or "metrics" in parts[:-1]):
             continue
         if path in idx.ml_related and not m.imports_any(_TELEMETRY):
             ev.append(Evidence(path, None, "metrics module in ML code"))
+            if len(ev) >= MAX_EVIDENCE:
+                break
     return Outcome(bool(ev), ev[:MAX_EVIDENCE], "a metrics.py or metrics/ module in ML code (not service telemetry)")
 
 
@@ -306,19 +381,30 @@ def _tabular_signal(m, fws: set[str]) -> str | None:
 def tabular_training(ctx) -> Outcome:
     """Training code (with the first-party modules it imports) fits tabular models: scikit-learn
     estimators, boosting libraries, statsmodels, ...; or trains on data frames without a
-    deep-learning framework. n/a condition of TRAIN009 (feature automation)."""
+    deep-learning framework. n/a condition of TRAIN009 (feature automation).
+
+    The tabular signal comes from imports alone, so it is found first for every module;
+    only modules that have one are checked for being training code (which parses them), in
+    order, until the evidence shown is complete."""
     idx = index(ctx)
-    ev: list[Evidence] = []
-    for path in idx.training_modules:
+
+    def signal(path: str) -> tuple[str, str] | None:
+        """(what, where) of the first tabular signal of a module and its first-party imports."""
         group = [path] + idx.first_party_imports(path)
         fws = {f for p in group for f in idx.frameworks.get(p, [])}
         for p in group:
             m = idx.modules.get(p)
             what = _tabular_signal(m, fws) if m is not None else None
             if what:
-                ev.append(Evidence(path, None, f"trains on tabular data ({what}"
-                                   + (f", in {p})" if p != path else ")")))
-                break
+                return what, p
+        return None
+
+    # training code is never a test and always ML-related (`PythonIndex.is_training`)
+    signals = {p: hit for p in idx.ml_related if not idx.modules[p].is_test and (hit := signal(p))}
+    ev: list[Evidence] = []
+    for m in idx.select(tests=None, scope="training-code", paths=signals):
+        what, p = signals[m.path]
+        ev.append(Evidence(m.path, None, f"trains on tabular data ({what}" + (f", in {p})" if p != m.path else ")")))
         if len(ev) >= 5:
             break
     return Outcome(bool(ev), ev, "training code fitting tabular models (scikit-learn estimators, "

@@ -14,7 +14,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from auditor.facts.python import Indexer, ModuleFacts, NotebookInfo, is_test_path, parse_error, parse_python
+from auditor.facts.python import (Indexer, ModuleBody, ModuleFacts, NotebookInfo, is_test_path, parse_error,
+                                  parse_python)
 
 MAX_CELL_PROBLEMS = 3
 # cell magics whose body is still Python
@@ -117,27 +118,25 @@ def _parse_cell(source: str):
         return None, exc if isinstance(first_error, SyntaxError) else first_error
 
 
-def index_notebook(path: str, text: str) -> ModuleFacts:
-    """Index a notebook's code cells. Pure: depends only on the arguments."""
+def _code_cells(path: str, text: str, facts: ModuleFacts) -> list[tuple[int, str]] | None:
+    """(cell number, source) of each code cell, filling the notebook info and header
+    problems of `facts`; None when the file is not a readable notebook."""
     from auditor.parsing import ParseError, load_json
 
-    facts = ModuleFacts(path=path, kind="notebook", is_test=is_test_path(path))
     info = NotebookInfo()
     facts.notebook = info
     try:
         nb = load_json(text)
     except ParseError as exc:
-        facts.parsed = False
-        facts.problems.append(f"unparsable: {exc}")
-        return facts
+        facts.header_problems.append(f"unparsable: {exc}")
+        return None
     cells, info.nbformat, problem = _cells(nb)
     if problem:
-        facts.parsed = False
-        facts.problems.append(problem)
-        return facts
+        facts.header_problems.append(problem)
+        return None
     info.language = _language(nb)
     python = info.language in ("python", "python3", "ipython", "ipython3")
-    trees = []
+    out = []
     bad_cells = 0
     for number, cell in enumerate(cells, start=1):
         info.cells += 1
@@ -154,15 +153,51 @@ def index_notebook(path: str, text: str) -> ModuleFacts:
         if source is None:
             bad_cells += 1
             continue
-        if not python:
-            continue
+        if python:
+            out.append((number, source))
+    if bad_cells:
+        facts.header_problems.append(f"notebook has {bad_cells} malformed cell(s) (not objects or no text "
+                                     "source); skipped")
+    return out
+
+
+def notebook_header(path: str, text: str) -> ModuleFacts:
+    """A notebook's header: cell counts and the imports of its code cells (line scanner)."""
+    from auditor.facts.pyimports import scan_imports
+
+    facts = ModuleFacts(path, "notebook", None, is_test_path(path))
+    cells = _code_cells(path, text, facts)
+    if cells is None:
+        facts.indexable = False
+        facts._body = ModuleBody(parsed=False)
+        return facts
+    for number, source in cells:
+        facts.imports.extend(scan_imports(source, None, number))
+    return facts
+
+
+def notebook_body(path: str, text: str) -> ModuleBody:
+    """Parse a notebook's code cells into its body record. Pure: depends only on the arguments."""
+    body = ModuleBody()
+    cells = _code_cells(path, text, ModuleFacts(path, "notebook"))
+    if cells is None:
+        body.parsed = False
+        return body
+    trees = []
+    for number, source in cells:
         tree, error = _parse_cell(source)
         if tree is not None:
             trees.append((tree, number))
-        elif error is not None and len(facts.problems) < MAX_CELL_PROBLEMS:
-            facts.problems.append(parse_error(error, f"cell {number}"))
-    if bad_cells:
-        facts.problems.append(f"notebook has {bad_cells} malformed cell(s) (not objects or no text source); skipped")
+        elif error is not None and len(body.problems) < MAX_CELL_PROBLEMS:
+            body.problems.append(parse_error(error, f"cell {number}"))
     if trees:
-        Indexer(facts, None).run(trees)
+        Indexer(body, None).run(trees)
+    return body
+
+
+def index_notebook(path: str, text: str) -> ModuleFacts:
+    """Index a notebook completely (header and body). Pure: depends only on the arguments."""
+    facts = notebook_header(path, text)
+    if facts.indexable:
+        facts._body = notebook_body(path, text)
     return facts

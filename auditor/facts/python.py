@@ -31,6 +31,8 @@ from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from typing import Any
 
+from auditor.facts.tokens import name_tokens  # noqa: F401  (re-exported for checks)
+
 # ---------------------------------------------------------------------------- limits
 MAX_PY_BYTES = 2 * 1024 * 1024   # larger .py files are generated code: not parsed (a problem)
 MAX_STRINGS = 2000               # per module
@@ -167,14 +169,11 @@ class NotebookInfo:
     language: str = "python"
 
 
-@dataclass
-class ModuleFacts:
-    path: str
-    kind: str = "module"      # "module" | "notebook"
-    package: str | None = None
-    is_test: bool = False
-    parsed: bool = True        # False: nothing could be indexed (see problems)
-    imports: list[Import] = field(default_factory=list)
+@dataclass(slots=True)
+class ModuleBody:
+    """What only parsing a file gives: the part of a ModuleFacts that is built on demand."""
+
+    parsed: bool = True        # False: the code could not be parsed (see problems)
     calls: list[Call] = field(default_factory=list)
     strings: list[StringLit] = field(default_factory=list)
     attributes: dict[str, list] = field(default_factory=dict)   # name -> [line, cell]
@@ -182,29 +181,132 @@ class ModuleFacts:
     guards: list[Guard] = field(default_factory=list)
     sliced: list[str] = field(default_factory=list)   # names cut one-sided: x[:n], x[n:]
     problems: list[str] = field(default_factory=list)
-    notebook: NotebookInfo | None = None
     truncated: bool = False
 
+    def to_data(self) -> list[Any]:
+        """Plain, marshal-able form (positional: the cache stores millions of these)."""
+        return [self.parsed,
+                [[c.name, c.line, c.cell, c.kwargs, c.values, c.args, c.nargs, c.starargs, c.recv,
+                  c.target, c.discarded] for c in self.calls],
+                [[s.value, s.line, s.cell] for s in self.strings],
+                self.attributes,
+                [[d.name, d.kind, d.line, d.cell, d.parent, d.bases, d.decorators, d.params]
+                 for d in self.definitions],
+                [[g.kind, g.line, g.cell, g.names] for g in self.guards],
+                self.sliced, self.problems, self.truncated]
+
+    @classmethod
+    def from_data(cls, data: list[Any]) -> ModuleBody:
+        parsed, calls, strings, attributes, definitions, guards, sliced, problems, truncated = data
+        intern = sys.intern
+        return cls(parsed, [Call(intern(c[0]), *c[1:]) for c in calls],
+                   [StringLit(*s) for s in strings], attributes,
+                   [Definition(*d) for d in definitions], [Guard(*g) for g in guards],
+                   sliced, problems, truncated)
+
+
+_BODY_FIELDS = ("parsed", "calls", "strings", "attributes", "definitions", "guards", "sliced", "truncated")
+
+
+class ModuleFacts:
+    """One Python file or notebook: a header every file gets (imports, found by a line
+    scanner) and a body (calls, strings, definitions, ...) parsed on first use.
+
+    Why lazy: most rules look for a few names, and a module whose text does not contain
+    them never needs its `ast` (see `PythonIndex.select(mentions=...)`). Reading any body
+    attribute parses the file through its loader (the index's, which caches bodies by
+    content); a record built by `index_source` is complete from the start.
+    """
+
+    __slots__ = ("path", "kind", "package", "is_test", "imports", "notebook", "header_problems",
+                 "indexable", "_body", "_loader")
+
+    def __init__(self, path: str, kind: str = "module", package: str | None = None, is_test: bool = False,
+                 imports: list[Import] | None = None, notebook: NotebookInfo | None = None,
+                 header_problems: list[str] | None = None, indexable: bool = True,
+                 body: ModuleBody | None = None, loader=None) -> None:
+        self.path = path
+        self.kind = kind             # "module" | "notebook"
+        self.package = package
+        self.is_test = is_test
+        self.imports = imports if imports is not None else []
+        self.notebook = notebook
+        self.header_problems = header_problems if header_problems is not None else []
+        self.indexable = indexable   # False: nothing in the file can be indexed (too large, not a notebook)
+        self._body = body if body is not None else (None if indexable else ModuleBody(parsed=False))
+        self._loader = loader
+
+    @property
+    def body(self) -> ModuleBody:
+        if self._body is None:
+            loader, self._loader = self._loader, None
+            if loader is not None:
+                loader(self)
+            if self._body is None:  # no loader (or it failed): nothing is known of the code
+                self._body = ModuleBody(parsed=False)
+        return self._body
+
+    @property
+    def loaded(self) -> bool:
+        return self._body is not None
+
+    parsed = property(lambda self: self.body.parsed)
+    calls = property(lambda self: self.body.calls)
+    strings = property(lambda self: self.body.strings)
+    attributes = property(lambda self: self.body.attributes)
+    definitions = property(lambda self: self.body.definitions)
+    guards = property(lambda self: self.body.guards)
+    sliced = property(lambda self: self.body.sliced)
+    truncated = property(lambda self: self.body.truncated)
+
+    @property
+    def problems(self) -> list[str]:
+        """Header problems, then those of the body (parsing it if that has not happened)."""
+        return self.header_problems + self.body.problems
+
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        body = self.body
+        return {"path": self.path, "kind": self.kind, "package": self.package, "is_test": self.is_test,
+                "imports": [asdict(i) for i in self.imports],
+                "notebook": asdict(self.notebook) if self.notebook is not None else None,
+                "header_problems": self.header_problems, "indexable": self.indexable,
+                "body": body.to_data()}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ModuleFacts:
         d = dict(data)
         d["imports"] = [Import(**x) for x in d.get("imports", [])]
-        d["calls"] = [Call(**x) for x in d.get("calls", [])]
-        d["strings"] = [StringLit(**x) for x in d.get("strings", [])]
-        d["definitions"] = [Definition(**x) for x in d.get("definitions", [])]
-        d["guards"] = [Guard(**x) for x in d.get("guards", [])]
         if d.get("notebook") is not None:
             d["notebook"] = NotebookInfo(**d["notebook"])
-        return cls(**d)
+        body = d.pop("body", None)
+        return cls(**d, body=ModuleBody.from_data(body) if body is not None else None)
+
+    def header_data(self) -> list[Any]:
+        """The header in plain form, for the cache."""
+        return [[[i.module, i.line, i.cell, i.level, i.alias] for i in self.imports],
+                asdict(self.notebook) if self.notebook is not None else None,
+                self.header_problems, self.indexable]
+
+    @classmethod
+    def from_header(cls, path: str, kind: str, package: str | None, data: list[Any]) -> ModuleFacts:
+        imports, notebook, problems, indexable = data
+        return cls(path, kind, package, is_test_path(path),
+                   [Import(sys.intern(i[0]), *i[1:]) for i in imports],
+                   NotebookInfo(**notebook) if notebook is not None else None, problems, indexable)
 
     # -- small queries used by predicates and checks
     def imports_any(self, names: Iterable[str]) -> list[Import]:
         """Imports equal to or under one of `names` (dotted module names)."""
         under = module_matcher(tuple(names))
         return [i for i in self.imports if under(i.module)]
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, ModuleFacts) and self.to_dict() == other.to_dict()
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"ModuleFacts({self.path!r}, {self.kind!r}, loaded={self.loaded})"
 
 
 class NameMatcher:
@@ -318,39 +420,76 @@ def parse_python(text: str):
         return ast.parse(text)
 
 
-def index_source(path: str, text: str, package: str | None = None, *,
+def index_header(path: str, text: str, package: str | None = None, *,
                  is_test: bool | None = None) -> ModuleFacts:
-    """Index one Python file. Pure: the result depends only on the arguments.
+    """The header of one Python file (its imports, by the line scanner); its body is not built.
 
     `package` is the dotted package the file belongs to (for a file `pkg/sub/mod.py` in a
     package, "pkg.sub"; for `pkg/__init__.py`, "pkg"), used to resolve relative imports.
     """
-    facts = ModuleFacts(path=path, package=package,
-                        is_test=is_test_path(path) if is_test is None else is_test)
-    if len(text.encode("utf-8", "surrogatepass")) > MAX_PY_BYTES:
-        facts.parsed = False
-        facts.problems.append(f"Python file too large to index (> {MAX_PY_BYTES // 1048576} MiB); "
-                              "not analysed")
+    from auditor.facts.pyimports import scan_imports
+
+    facts = ModuleFacts(path, "module", package, is_test_path(path) if is_test is None else is_test)
+    if len(text) * 4 > MAX_PY_BYTES and len(text.encode("utf-8", "surrogatepass")) > MAX_PY_BYTES:
+        facts.indexable = False
+        facts._body = ModuleBody(parsed=False)
+        facts.header_problems.append(f"Python file too large to index (> {MAX_PY_BYTES // 1048576} MiB); "
+                                     "not analysed")
         return facts
+    facts.imports = scan_imports(text, package)
+    return facts
+
+
+def index_body(text: str, package: str | None = None) -> ModuleBody:
+    """Parse one Python file into its body record. Pure: depends only on the arguments."""
+    body = ModuleBody()
     try:
         tree = parse_python(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
-        facts.parsed = False
-        facts.problems.append(parse_error(exc))
-        return facts
-    Indexer(facts, package).run([(tree, None)])
+        body.parsed = False
+        body.problems.append(parse_error(exc))
+        return body
+    Indexer(body, package).run([(tree, None)])
+    return body
+
+
+def index_source(path: str, text: str, package: str | None = None, *,
+                 is_test: bool | None = None) -> ModuleFacts:
+    """Index one Python file completely (header and body). Pure."""
+    facts = index_header(path, text, package, is_test=is_test)
+    if facts.indexable:
+        facts._body = index_body(text, package)
     return facts
 
 
 # ---------------------------------------------------------------------------- the indexer
+_K_CALL, _K_ATTRIBUTE, _K_SCOPE, _K_EXPR, _K_ASSIGN, _K_CONSTANT, _K_FSTRING, _K_SUBSCRIPT, _K_ASSERT, _K_IF = range(10)
+_CHILD_FIELDS: dict[type, tuple[str, ...]] = {}   # node class -> fields that may hold children, reversed
+_KINDS: dict[type, int] = {}
+
+
+def _node_kinds(ast) -> dict[type, int]:
+    """Node class -> what the walk does with it (a dict lookup instead of a chain of tests)."""
+    if not _KINDS:
+        _KINDS.update({ast.Call: _K_CALL, ast.Attribute: _K_ATTRIBUTE, ast.Module: _K_SCOPE,
+                       ast.ClassDef: _K_SCOPE, ast.FunctionDef: _K_SCOPE, ast.AsyncFunctionDef: _K_SCOPE,
+                       ast.Expr: _K_EXPR, ast.Assign: _K_ASSIGN, ast.AnnAssign: _K_ASSIGN,
+                       ast.Constant: _K_CONSTANT, ast.JoinedStr: _K_FSTRING, ast.Subscript: _K_SUBSCRIPT,
+                       ast.Assert: _K_ASSERT, ast.If: _K_IF})
+    return _KINDS
+
+
 class Indexer:
-    """Fills a ModuleFacts from one or more trees (a notebook gives one tree per cell).
+    """Fills a ModuleBody from one or more trees (a notebook gives one tree per cell).
+
+    Imports are read here only to resolve names (`pd.read_csv` -> `pandas.read_csv`); the
+    module's import records come from the line scanner (auditor/facts/pyimports.py).
 
     Walks iteratively, so deeply nested but parsable code cannot exhaust the stack.
     """
 
-    def __init__(self, facts: ModuleFacts, package: str | None) -> None:
-        self.facts = facts
+    def __init__(self, body: ModuleBody, package: str | None) -> None:
+        self.facts = body
         self.package = package
         self.aliases: dict[str, str] = {}
         self._attr_count = 0
@@ -368,15 +507,6 @@ class Indexer:
         self.facts.strings.sort(key=lambda s: (s.cell or 0, s.line))
 
     # -- imports
-    def _resolve_relative(self, level: int, module: str | None) -> str:
-        if level == 0:
-            return module or ""
-        pkg = (self.package or "").split(".") if self.package else []
-        if level - 1 > len(pkg) or not pkg:
-            return module or ""  # unresolvable: keep what was written
-        base = pkg[: len(pkg) - (level - 1)]
-        return ".".join(base + ([module] if module else []))
-
     def _statements(self, tree) -> Iterator[Any]:
         """Every statement, nested blocks included, without descending into expressions
         (imports are statements, so this finds them all at a fraction of a full walk)."""
@@ -390,25 +520,23 @@ class Indexer:
                         stack.append(block)
 
     def _collect_imports(self, tree, cell) -> None:
+        from auditor.facts.pyimports import resolve_relative
+
         ast = self.ast
+        aliases = self.aliases
         for node in self._statements(tree):
             if isinstance(node, ast.Import):
                 for a in node.names:
                     if a.asname:
-                        self.aliases[a.asname] = a.name
+                        aliases[a.asname] = a.name
                     else:
                         top = a.name.split(".")[0]
-                        self.aliases.setdefault(top, top)
-                    self.facts.imports.append(Import(sys.intern(a.name), node.lineno, cell, 0, a.asname))
+                        aliases.setdefault(top, top)
             elif isinstance(node, ast.ImportFrom):
-                base = self._resolve_relative(node.level or 0, node.module)
+                base = resolve_relative(self.package, node.level or 0, node.module)
                 for a in node.names:
-                    if a.name == "*":
-                        self.facts.imports.append(Import(sys.intern(base), node.lineno, cell, node.level or 0))
-                        continue
-                    full = f"{base}.{a.name}" if base else a.name
-                    self.aliases[a.asname or a.name] = full
-                    self.facts.imports.append(Import(sys.intern(full), node.lineno, cell, node.level or 0, a.asname))
+                    if a.name != "*":
+                        aliases[a.asname or a.name] = f"{base}.{a.name}" if base else a.name
 
     # -- names
     def dotted(self, node) -> str | None:
@@ -487,65 +615,83 @@ class Indexer:
         facts = self.facts
         skip: set[int] = set()          # ids of docstring / f-string part nodes
         targets: dict[int, str] = {}     # id(call) -> assigned name
-        AST, Name = ast.AST, ast.Name
+        AST, Name, Constant = ast.AST, ast.Name, ast.Constant
+        kinds = _node_kinds(ast)
+        children_of = _CHILD_FIELDS
+        strings = facts.strings
         # stack items: (node, enclosing class name, inside an expression statement)
         stack: list[tuple[Any, str | None, bool]] = [(tree, None, False)]
         push, pop = stack.append, stack.pop
+
+        def visit_constant(child) -> None:
+            # constants are leaves: handled where they are met instead of being pushed
+            if child.value.__class__ is str and id(child) not in skip:
+                if len(strings) >= MAX_STRINGS:
+                    facts.truncated = True
+                elif child.value.strip():
+                    strings.append(StringLit(child.value[:MAX_STRING_LEN], child.lineno, cell))
+
         while stack:
             node, cls, discarded = pop()
             if id(node) in skip:
                 continue
-            kind = type(node)
+            kind = node.__class__
+            what = kinds.get(kind)
             child_cls = cls
             child_discarded = discarded
-            if kind in (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef):
+            if what is None:
+                pass
+            elif what == _K_CALL:
+                self._call(node, cell, targets.get(id(node)), discarded)
+            elif what == _K_ATTRIBUTE:
+                if node.attr not in facts.attributes and len(facts.attributes) < MAX_ATTRIBUTES:
+                    facts.attributes[node.attr] = [node.lineno, cell]
+            elif what == _K_SCOPE:
                 body = node.body
-                if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) \
+                if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, Constant) \
                         and isinstance(body[0].value.value, str):
                     skip.add(id(body[0]))
                 if kind is not ast.Module:
                     self._definition(node, cls, cell)
                     child_cls = node.name if kind is ast.ClassDef else None
-            elif kind is ast.Expr:
+            elif what == _K_EXPR:
                 child_discarded = True
-            elif kind in (ast.Assign, ast.AnnAssign):
+            elif what == _K_ASSIGN:
                 value = node.value
                 tgts = node.targets if kind is ast.Assign else [node.target]
-                if isinstance(value, ast.Call) and len(tgts) == 1 and isinstance(tgts[0], ast.Name):
+                if isinstance(value, ast.Call) and len(tgts) == 1 and isinstance(tgts[0], Name):
                     targets[id(value)] = tgts[0].id
-            elif kind is ast.Call:
-                self._call(node, cell, targets.get(id(node)), discarded)
-            elif kind is ast.Constant:
-                if isinstance(node.value, str):
-                    self._string(node.value, node.lineno, cell)
-            elif kind is ast.JoinedStr:
+            elif what == _K_CONSTANT:
+                visit_constant(node)
+                continue
+            elif what == _K_FSTRING:
                 parts = []
                 for v in node.values:
-                    if isinstance(v, ast.Constant) and isinstance(v.value, str):
+                    if isinstance(v, Constant) and isinstance(v.value, str):
                         parts.append(v.value)
                         skip.add(id(v))
                     else:
                         parts.append("{}")
                 self._string("".join(parts), node.lineno, cell)
-            elif kind is ast.Attribute:
-                if node.attr not in facts.attributes and len(facts.attributes) < MAX_ATTRIBUTES:
-                    facts.attributes[node.attr] = [node.lineno, cell]
-            elif kind is ast.Subscript:
+            elif what == _K_SUBSCRIPT:
                 self._subscript(node)
-            elif kind is ast.Assert:
+            elif what == _K_ASSERT:
                 facts.guards.append(Guard("assert", node.lineno, cell, self._names_in(node.test)))
-            elif kind is ast.If and any(isinstance(s, ast.Raise) for s in node.body):
+            elif what == _K_IF and any(isinstance(s, ast.Raise) for s in node.body):
                 facts.guards.append(Guard("raise", node.lineno, cell, self._names_in(node.test)))
             # children in reverse, so they pop in source order; contexts, operators and
             # plain names have nothing to record and are not pushed
-            for fname in reversed(node._fields):
-                if fname in _LEAF_FIELDS:
-                    continue
+            fields = children_of.get(kind)
+            if fields is None:
+                fields = children_of[kind] = tuple(f for f in reversed(kind._fields) if f not in _LEAF_FIELDS)
+            for fname in fields:
                 value = getattr(node, fname, None)
                 if value.__class__ is list:
                     for child in reversed(value):
-                        if isinstance(child, AST) and child.__class__ is not Name:
-                            push((child, child_cls, child_discarded))
+                        c = child.__class__
+                        if c is Name or not isinstance(child, AST):
+                            continue
+                        push((child, child_cls, child_discarded))
                 elif isinstance(value, AST) and value.__class__ is not Name:
                     push((value, child_cls, child_discarded))
 
@@ -638,12 +784,12 @@ def frameworks_of(facts: ModuleFacts, first_party=None) -> list[str]:
     package named `datasets` is not Hugging Face datasets)."""
     out = set()
     for imp in facts.imports:
-        if imp.level or (first_party is not None and first_party(imp.module, imp.level)):
+        if imp.level:
             continue
         parts = imp.module.split(".")
-        for fw in (parts[0], ".".join(parts[:2])):
-            if fw in ML_FRAMEWORKS:
-                out.add(fw)
+        found = [fw for fw in (parts[0], ".".join(parts[:2])) if fw in ML_FRAMEWORKS]
+        if found and not (first_party is not None and first_party(imp.module, imp.level)):
+            out.update(found)
     return sorted(out)
 
 
@@ -693,10 +839,26 @@ def module_name_of(path: str, file_set: frozenset[str] | set[str]) -> tuple[str,
 class PythonIndex:
     """Project-level view over every indexed file (the `python` fact)."""
 
-    def __init__(self, modules: dict[str, ModuleFacts], file_set: frozenset[str]) -> None:
+    # False: every text pre-filter passes (tests compare audits with and without them)
+    prefilter = True
+
+    def __init__(self, modules: dict[str, ModuleFacts], file_set: frozenset[str], loader=None) -> None:
+        """`loader` (see `BodyLoader`) builds bodies in batches and gives each file's source
+        text for `mentions` filters; without one every record must be complete already."""
         self.modules = modules
         self.memo: dict[str, Any] = {}   # per-audit caches for checks (e.g. DATA005's split list)
         self._file_set = file_set
+        self._loader = loader
+        self._training: dict[str, bool] = {}
+        self._words = None   # a WordIndex of the sources, built on the first text pre-filter
+        self._packages: dict[str, list[str]] | None = None
+        self._train_hint: set[str] | None = None
+        self._filter_paths: dict[Any, set[str]] = {}
+        self._first_party_memo: dict[tuple[str, str, int], bool] = {}
+        if loader is not None:
+            for m in modules.values():
+                if m._body is None:
+                    m._loader = loader.load_one
         self._layout()
         self._classify()
 
@@ -748,6 +910,16 @@ class PythonIndex:
         self._py_dirs = frozenset(py_dirs)
 
     def is_first_party(self, module: str, importer: str | None = None, level: int = 0) -> bool:
+        """Whether an imported module is the repository's own code (memoised; see `_first_party`)."""
+        if level:
+            return True
+        key = (module, importer.rpartition("/")[0] if importer and importer.endswith(".py") else "\0", level)
+        hit = self._first_party_memo.get(key)
+        if hit is None:
+            hit = self._first_party_memo[key] = self._first_party(module, importer, level)
+        return hit
+
+    def _first_party(self, module: str, importer: str | None = None, level: int = 0) -> bool:
         """Whether an imported module is the repository's own code.
 
         A namespace dir (no __init__.py) does not shadow an installed package of the same
@@ -789,26 +961,83 @@ class PythonIndex:
         return None
 
     def modules_calling(self, patterns: Iterable[str]) -> frozenset[str] | None:
-        """Paths of files with a call whose last dotted part is the last part of one of the
-        (plain) patterns: a cheap superset of the files `name_matcher(patterns)` can match a
-        call in, built once per audit. None when a glob pattern makes that unknowable.
-        (A pre-filter for predicates that scan every call: auditor/cache.py's issue #6.)"""
-        lasts = set()
-        for p in patterns:
-            if any(c in p for c in "*?["):
-                return None
-            lasts.add(p.lstrip(".").rsplit(".", 1)[-1])
-        by_last = self.memo.get("_calls_by_last")
-        if by_last is None:
-            by_last = {}
-            for path, m in self.modules.items():
-                for c in m.calls:
-                    by_last.setdefault(c.name.rsplit(".", 1)[-1], set()).add(path)
-            self.memo["_calls_by_last"] = by_last
+        """Paths of files whose source mentions the last dotted part of every plain pattern
+        (see `name_tokens`): a superset of the files a call matching `patterns` can be in.
+        None when that cannot be known (a pattern with nothing literal, no source texts)."""
+        from auditor.facts.tokens import call_filter
+
+        tokens = call_filter(patterns)
+        if tokens is None or self._loader is None:
+            return None
+        return frozenset(p for p, m in self.modules.items() if self.mentions(m, tokens))
+
+    # -- text pre-filters (issue #6: a module that cannot match is never parsed)
+    def source(self, path: str) -> str | None:
+        """The text a file's body is parsed from; None when not known (no loader, unreadable)."""
+        return self._loader.source(path) if self._loader is not None else None
+
+    def mentions(self, m: ModuleFacts, tokens) -> bool:
+        """Whether the source of `m` contains one of `tokens` (a tuple of strings, or a
+        `TextFilter` for a finer test); True when that cannot be known."""
+        if tokens is None or not self.prefilter:
+            return True
+        return m.path in self.mentioning(tokens)
+
+    def mentioning(self, tokens) -> set[str]:
+        """Paths of the files `mentions(m, tokens)` holds for (computed once per filter)."""
+        if isinstance(tokens, tuple):
+            key: Any = tokens
+            words, fold, verify = tokens, False, None
+        else:
+            words, fold, verify = tokens.tokens, tokens.fold, tokens.verify
+            key = tokens.key
+        hit = self._filter_paths.get(key)
+        if hit is None:
+            index = self.word_index()
+            hit = set()
+            for t in words:
+                hit |= index.containing(t, fold)
+                hit |= self._in_package(t)
+            if verify is not None:
+                hit = {p for p in hit if (text := self._normalised(p)) is None or verify(text)}
+            self._filter_paths[key] = hit
+        return hit
+
+    def word_index(self):
+        if self._words is None:
+            from auditor.facts.wordindex import WordIndex
+
+            self._words = WordIndex(self.modules, self.source)
+        return self._words
+
+    def _in_package(self, token: str) -> set[str]:
+        """Files inside a package whose dotted name contains `token`: a relative import
+        (`from . import x`) takes name parts from the package, not from the file's text."""
+        if self._packages is None:
+            self._packages = {}
+            for p, m in self.modules.items():
+                if m.package:
+                    self._packages.setdefault(m.package, []).append(p)
         out: set[str] = set()
-        for last in lasts:
-            out.update(by_last.get(last, ()))
-        return frozenset(out)
+        for package, paths in self._packages.items():
+            if token in package:
+                out.update(paths)
+        return out
+
+    def _normalised(self, path: str) -> str | None:
+        """Source as Python reads identifiers (NFKC), for the finer text tests."""
+        text = self.source(path)
+        if text is not None and not text.isascii():
+            import unicodedata
+
+            text = unicodedata.normalize("NFKC", text)
+        return text
+
+    def load(self, mods: Iterable[ModuleFacts]) -> None:
+        """Build the bodies of these records now, in one batch (cache and pool at once)."""
+        todo = [m for m in mods if m._body is None]
+        if todo and self._loader is not None:
+            self._loader.load(todo)
 
     def first_party_imports(self, path: str) -> list[str]:
         """Paths of first-party modules that a file imports."""
@@ -836,6 +1065,7 @@ class PythonIndex:
 
     # -- classification
     def _classify(self) -> None:
+        """ML code and its importers, from the import headers alone (no parsing)."""
         self.frameworks: dict[str, list[str]] = {}
         for path, m in self.modules.items():
             fws = frameworks_of(m, lambda mod, level, _p=path: self.is_first_party(mod, _p, level))
@@ -847,8 +1077,34 @@ class PythonIndex:
         # only imports `from pkg.model import build` still trains); scope "ml-code" uses this
         self.ml_related = frozenset(self.frameworks) | frozenset(
             p for p in self.modules if any(q in ml for q in self.first_party_imports(p)))
-        self.training_modules = [p for p, m in self.modules.items()
-                                 if not m.is_test and p in self.ml_related and training_signals(m)]
+
+    def _training_candidate(self, path: str, m: ModuleFacts) -> bool:
+        """Could this file fit a model? (cheap: headers and a scan of the text)"""
+        if m.is_test or path not in self.ml_related:
+            return False
+        if not self.prefilter:
+            return True
+        if self._train_hint is None:
+            self._train_hint = self.word_index().with_words(_TRAIN_WORDS, ("Trainer",))
+        return path in self._train_hint
+
+    def is_training(self, path: str) -> bool:
+        """Whether a file is training code (ML-related, not a test, fits a model); parses it."""
+        hit = self._training.get(path)
+        if hit is None:
+            m = self.modules.get(path)
+            hit = m is not None and self._training_candidate(path, m) and bool(training_signals(m))
+            self._training[path] = hit
+        return hit
+
+    @property
+    def training_modules(self) -> list[str]:
+        """Every training-code file (parses all candidates at once; `select` is lazier)."""
+        if "_training_modules" not in self.memo:
+            cands = [p for p, m in self.modules.items() if self._training_candidate(p, m)]
+            self.load(self.modules[p] for p in cands)
+            self.memo["_training_modules"] = [p for p in cands if self.is_training(p)]
+        return self.memo["_training_modules"]
 
     # -- queries
     @property
@@ -882,26 +1138,73 @@ class PythonIndex:
         return [p for p in self.ml_modules if wanted.intersection(self.frameworks[p])]
 
     def select(self, *, tests: bool | None = False, scope: str | None = None,
-               paths: Iterable[str] | None = None) -> Iterator[ModuleFacts]:
+               paths: Iterable[str] | None = None, mentions: Iterable[str] | None = None,
+               parse: bool = True) -> Iterator[ModuleFacts]:
         """Files to search: tests False = non-test (default), True = tests only, None = all;
-        scope "ml-code" / "training-code" / "modules" / "notebooks" narrows further."""
+        scope "ml-code" / "training-code" / "modules" / "notebooks" narrows further.
+
+        `mentions`: only files whose source contains one of these strings, or passes this
+        `TextFilter` (a pre-filter the caller guarantees is implied by what it looks for:
+        see auditor/facts/tokens.py); None: all.
+        With `parse` (default) the records come with their bodies, built in growing batches
+        so that a caller that stops early parses little; `parse=False` is for callers that
+        read only headers (imports, kind, notebook info)."""
         allowed = set(paths) if paths is not None else None
         ml = self.ml_related if scope == "ml-code" else None
-        training = set(self.training_modules) if scope == "training-code" else None
-        for p, m in self.modules.items():
-            if tests is not None and m.is_test != tests:
-                continue
-            if allowed is not None and p not in allowed:
-                continue
-            if ml is not None and p not in ml:
-                continue
-            if training is not None and p not in training:
-                continue
-            if scope == "modules" and m.kind != "module":
-                continue
-            if scope == "notebooks" and m.kind != "notebook":
-                continue
-            yield m
+        training = scope == "training-code"
+        tokens = mentions if mentions is None or callable(mentions) else tuple(mentions)
+        mentioned = self.mentioning(tokens) if tokens is not None and self.prefilter else None
+
+        def candidates() -> Iterator[ModuleFacts]:
+            for p, m in self.modules.items():
+                if tests is not None and m.is_test != tests:
+                    continue
+                if allowed is not None and p not in allowed:
+                    continue
+                if ml is not None and p not in ml:
+                    continue
+                if scope == "modules" and m.kind != "module":
+                    continue
+                if scope == "notebooks" and m.kind != "notebook":
+                    continue
+                if training and not self._training_candidate(p, m):
+                    continue
+                if mentioned is not None and p not in mentioned:
+                    continue
+                yield m
+
+        if not parse and not training:
+            yield from candidates()
+            return
+        for m in self.batched(candidates()):
+            if not training or self.is_training(m.path):
+                yield m
+
+    def batched(self, mods: Iterable[ModuleFacts]) -> Iterator[ModuleFacts]:
+        """The records of `mods`, in order, with their bodies: built in growing batches (8,
+        32, 128, ...), so a caller that stops after a few parses few, and one that reads
+        them all gets the cache and the process pool at work on large batches."""
+        batch: list[ModuleFacts] = []
+        size = 8
+        for m in mods:
+            batch.append(m)
+            if len(batch) >= size:
+                self.load(batch)
+                yield from batch
+                batch = []
+                size = min(size * 4, 2048)
+        if batch:
+            self.load(batch)
+            yield from batch
+
+
+# Words a file must contain to hold a training signal (see `training_signals`): the last
+# dotted part of every call it counts, and the methods a training loop defines; or a word
+# ending in "Trainer".
+_TRAIN_WORDS = frozenset({
+    "fit", "partial_fit", "fit_generator", "train_on_batch", "fit_one_cycle", "fine_tune", "apply_gradients",
+    "backward", "step", "minimize", "train", "cv", "apply_updates", "cross_val_score", "cross_validate",
+    "cross_val_predict", "learning_curve", "training_step", "train_step", "train_dataloader"})
 
 
 # ---------------------------------------------------------------------------- extraction
@@ -913,7 +1216,8 @@ def _skipped(path: str, venvs: tuple[str, ...]) -> bool:
 
 
 def extract(project) -> PythonIndex:
-    """Index every .py file and notebook of the snapshot (problems go to the report)."""
+    """Headers of every .py file and notebook of the snapshot (problems go to the report);
+    bodies are parsed when a rule first needs them (`BodyLoader`)."""
     files = project.files
     venvs = tuple(f[: -len("pyvenv.cfg")] for f in files if f.endswith("/pyvenv.cfg"))
     file_set = project.file_set
@@ -928,22 +1232,74 @@ def extract(project) -> PythonIndex:
                                       f" > {MAX_PY_BYTES // 1048576} MiB); not analysed")
             continue
         todo.append((path, module_name_of(path, file_set)[1] if is_py else None))
-    # per-file indexing is cached by content and may run in worker processes (auditor/cache.py)
+    # per-file work is cached by content and may run in worker processes (auditor/cache.py)
     from auditor import cache
-    from auditor.facts import notebooks
 
-    for path, facts in cache.cached_map(project, "python", todo, _index_one, encode=cache.plain,
-                                        decode=ModuleFacts.from_dict, code=(__file__, notebooks.__file__)):
-        for detail in facts.problems:
+    for path, facts in cache.cached_map(project, "pyhead", todo, _header_one, encode=_header_data,
+                                        decode=_from_header_data, code=_code_files()):
+        for detail in facts.header_problems:
             project.add_problem(path, detail)
         modules[path] = facts
-    return PythonIndex(modules, file_set)
+    return PythonIndex(modules, file_set, BodyLoader(project, modules))
 
 
-def _index_one(path: str, text: str, package: str | None) -> ModuleFacts:
-    """One file's record (a module-level function, so a worker process can run it)."""
+class BodyLoader:
+    """Builds module bodies on demand, in batches, through the per-file cache and pool."""
+
+    def __init__(self, project, modules: dict[str, ModuleFacts]) -> None:
+        self.project = project
+        self.modules = modules
+
+    def source(self, path: str) -> str | None:
+        """The text a file's body is parsed from (a notebook's JSON: its code is in there)."""
+        return self.project.read_text(path)
+
+    def load_one(self, m: ModuleFacts) -> None:
+        self.load([m])
+
+    def load(self, mods: list[ModuleFacts]) -> None:
+        from auditor import cache
+
+        items = [(m.path, m.package) for m in mods if m._body is None and m.indexable]
+        for path, body in cache.cached_map(self.project, "python", items, _body_one,
+                                           encode=ModuleBody.to_data, decode=ModuleBody.from_data,
+                                           code=_code_files()):
+            m = self.modules[path]
+            m._body, m._loader = body, None
+            for detail in body.problems:
+                self.project.add_problem(path, detail)
+        for m in mods:
+            if m._body is None:   # unreadable now (the read problem is on record): nothing known
+                m._body, m._loader = ModuleBody(parsed=False), None
+
+
+def _code_files() -> tuple[str, ...]:
+    from auditor.facts import notebooks, pyimports
+
+    return (__file__, notebooks.__file__, pyimports.__file__)
+
+
+def _header_one(path: str, text: str, package: str | None) -> ModuleFacts:
+    """One file's header (a module-level function, so a worker process can run it)."""
     if path.endswith(".py"):
-        return index_source(path, text, package)
-    from auditor.facts.notebooks import index_notebook
+        return index_header(path, text, package)
+    from auditor.facts.notebooks import notebook_header
 
-    return index_notebook(path, text)
+    return notebook_header(path, text)
+
+
+def _header_data(facts: ModuleFacts) -> list[Any]:
+    return [facts.path, facts.kind, facts.package, *facts.header_data()]
+
+
+def _from_header_data(data: list[Any]) -> ModuleFacts:
+    return ModuleFacts.from_header(data[0], data[1], data[2], data[3:])
+
+
+def _body_one(path: str, text: str, package: str | None) -> ModuleBody:
+    """One file's body (a module-level function, so a worker process can run it)."""
+    if path.endswith(".py"):
+        return index_body(text, package)
+    from auditor.facts.notebooks import notebook_body
+
+    return notebook_body(path, text)

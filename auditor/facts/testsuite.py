@@ -59,16 +59,53 @@ class TestModule:
         return bool(self.ml_imports) or bool(self.frameworks and self.model_calls)
 
 
-@dataclass
 class TestSuite:
-    modules: list[TestModule] = field(default_factory=list)
-    candidates: list[str] = field(default_factory=list)   # test-looking .py files, with or without tests
+    """The test modules of a repository, analysed on demand and in index order.
+
+    Why lazy: analysing a test module means parsing it, and a rule usually needs only the
+    first few (CODE001 passes on the first test module). `iter_modules()` analyses as far
+    as the caller reads; `modules` is the complete list (for counts in messages)."""
+
+    def __init__(self, index=None, candidates: list[str] | None = None) -> None:
+        self.candidates: list[str] = candidates or []   # test-looking .py files, with or without tests
+        self._index = index
+        self._done: list[TestModule] = []
+        self._pending = self._analysed() if index is not None else iter(())
+
+    def _analysed(self):
+        index = self._index
+
+        def may_define_tests(path: str) -> bool:
+            text = index.source(path) if index.prefilter else None
+            return text is None or _TEST_HINT.search(text) is not None
+
+        mods = (index.modules[p] for p in self.candidates if may_define_tests(p))
+        for m in index.batched(mods):
+            if not m.parsed:
+                continue
+            info = _analyse(index, m.path, m)
+            if info.tests:
+                yield info
+
+    def iter_modules(self):
+        """Test modules with at least one test, analysed as they are reached."""
+        yield from self._done
+        for info in self._pending:
+            self._done.append(info)
+            yield info
+
+    @property
+    def modules(self) -> list[TestModule]:
+        for _ in self.iter_modules():
+            pass
+        return self._done
 
     @property
     def present(self) -> bool:
-        return bool(self.modules)
+        return next(self.iter_modules(), None) is not None
 
 
+_TEST_HINT = re.compile(r"\bdef[ \t]+test|\bclass[ \t]+Test|TestCase")
 _CAMEL = re.compile(r"([a-z0-9])([A-Z])")
 _SEP = re.compile(r"[^a-z0-9]+")
 _QUALITY_TOKENS = METRIC_TOKENS | PREDICTION_TOKENS
@@ -97,17 +134,9 @@ def _quality_call(call) -> bool:
 
 def extract(project) -> TestSuite:
     index = project.fact("python")
-    suite = TestSuite()
-    for path, m in sorted(index.modules.items()):
-        if m.kind != "module" or not m.is_test or path.rsplit("/", 1)[-1] in ("conftest.py", "__init__.py"):
-            continue
-        suite.candidates.append(path)
-        if not m.parsed:
-            continue
-        info = _analyse(index, path, m)
-        if info.tests:
-            suite.modules.append(info)
-    return suite
+    candidates = [path for path, m in sorted(index.modules.items())
+                  if m.kind == "module" and m.is_test and path.rsplit("/", 1)[-1] not in ("conftest.py", "__init__.py")]
+    return TestSuite(index, candidates)
 
 
 def _analyse(index, path: str, m) -> TestModule:

@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from auditor.facts.python import module_matcher, name_matcher
+from auditor.facts.tokens import base_filter, call_filter, decorator_filter, keyword_filter, regex_filter
 from auditor.model import Evidence, Outcome
 from auditor.predicates import Context, RuleError, as_list, found
 
@@ -58,8 +59,12 @@ def split_value(value: Any, key: str, allowed: set[str]) -> tuple[list[str], dic
     raise RuleError(f"expected a string, a list or a table, got {value!r}")
 
 
-def modules(ctx: Context, opts: dict[str, Any]) -> Iterator:
-    """The ModuleFacts an option table selects (see the module docstring)."""
+def modules(ctx: Context, opts: dict[str, Any], *, mentions: tuple[str, ...] | None = None,
+            parse: bool = True) -> Iterator:
+    """The ModuleFacts an option table selects (see the module docstring).
+
+    `mentions`: strings one of which the source of any file that can match must contain
+    (a pre-filter, see `PythonIndex.select`); `parse=False` when only headers are read."""
     tests = opts.get("tests", False)
     if tests not in (True, False, "any"):
         raise RuleError("`tests` must be true, false or \"any\"")
@@ -68,7 +73,18 @@ def modules(ctx: Context, opts: dict[str, Any]) -> Iterator:
         raise RuleError(f"`in` must be one of {', '.join(sorted(s for s in _SCOPES if s))}")
     files = as_list(opts.get("files"))
     paths = ctx.project.glob(files) if files else None
-    return index(ctx).select(tests=None if tests == "any" else tests, scope=scope, paths=paths)
+    return index(ctx).select(tests=None if tests == "any" else tests, scope=scope, paths=paths,
+                             mentions=mentions, parse=parse)
+
+
+def in_scope(idx, path: str, scope: str) -> bool:
+    """Whether a non-test file is in an `in = ...` scope (parses it only for training-code)."""
+    if scope == "ml-code":
+        return path in idx.ml_related
+    if scope == "training-code":
+        return idx.is_training(path)
+    kind = idx.modules[path].kind
+    return kind == "module" if scope == "modules" else kind == "notebook"
 
 
 def where(opts: dict[str, Any]) -> str:
@@ -125,8 +141,12 @@ def imports(ctx: Context, value: Any) -> Outcome:
         raise RuleError("`imports` needs at least one module name")
     excepted = module_matcher(tuple(_excepted(opts)))
 
+    # an absolute import writes every part of the module's name (a relative one takes the
+    # package's: `PythonIndex.mentioning` counts files in such packages too)
+    tokens = tuple(sorted({max(n.split("."), key=len) for n in names})) if all(names) else None
+
     def hits():
-        for m in modules(ctx, opts):
+        for m in modules(ctx, opts, mentions=tokens, parse=False):
             for imp in m.imports_any(names):
                 if excepted(imp.module):
                     continue
@@ -155,11 +175,9 @@ def matching_calls(ctx: Context, value: Any) -> Iterator[tuple[Any, Any, str]]:
     wanted = name_matcher(tuple(names)) if names else None
     excepted = _excepted(opts)
     unwanted = name_matcher(tuple(excepted)) if excepted else None
-    # files without a call of a wanted (last) name are skipped unseen (issue #6: speed)
-    candidates = index(ctx).modules_calling(names) if names else None
-    for m in modules(ctx, opts):
-        if candidates is not None and m.path not in candidates:
-            continue
+    # files whose text cannot hold a wanted call are never parsed (issue #6: speed)
+    tokens = call_filter(names) if names else keyword_filter(kwargs)
+    for m in modules(ctx, opts, mentions=tokens):
         for c in m.calls:
             if wanted is not None and not wanted(c.name):
                 continue
@@ -217,9 +235,10 @@ def strings(ctx: Context, value: Any) -> Outcome:
     if not patterns:
         raise RuleError("`strings` needs a pattern")
     rxs = [compile_pattern(p, bool(opts.get("ignore-case")), ctx.user_rule) for p in patterns]
+    tokens = regex_filter(patterns, bool(opts.get("ignore-case")))
 
     def hits():
-        for m in modules(ctx, opts):
+        for m in modules(ctx, opts, mentions=tokens):
             for s in m.strings:
                 if any(rx.search(s.value) for rx in rxs):
                     shown = s.value if len(s.value) <= 80 else s.value[:79] + "…"
@@ -234,7 +253,7 @@ def attribute(ctx: Context, value: Any) -> Outcome:
     names, opts = split_value(value, "name", set())
 
     def hits():
-        for m in modules(ctx, opts):
+        for m in modules(ctx, opts, mentions=tuple(names) or None):
             for n in names:
                 if n in m.attributes:
                     line, cell = m.attributes[n]
@@ -251,9 +270,10 @@ def defines(ctx: Context, value: Any) -> Outcome:
     patterns, opts = split_value(value, "pattern", {"kind"})
     kind = opts.get("kind")
     rxs = [compile_pattern(p, False, ctx.user_rule) for p in patterns]
+    tokens = regex_filter(patterns)
 
     def hits():
-        for m in modules(ctx, opts):
+        for m in modules(ctx, opts, mentions=tokens):
             for d in m.definitions:
                 if (kind is None or d.kind == kind) and any(rx.search(d.name) for rx in rxs):
                     owner = f"{d.parent}." if d.parent else ""
@@ -267,9 +287,10 @@ def defines(ctx: Context, value: Any) -> Outcome:
 def _definitions_with(ctx: Context, value: Any, field: str, show) -> tuple[list[Evidence], list[str], dict]:
     """First definition per file one of whose `field` names (bases, decorators) matches."""
     names, opts = split_value(value, "name", set())
+    tokens = base_filter(names) if field == "bases" else decorator_filter(names)
 
     def hits():
-        for m in modules(ctx, opts):
+        for m in modules(ctx, opts, mentions=tokens):
             for d in m.definitions:
                 hit = next((x for x in getattr(d, field) if any_name_matches(x, names)), None)
                 if hit:
@@ -308,10 +329,12 @@ def framework(ctx: Context, value: Any) -> Outcome:
     for n in names:
         wanted |= set(getattr(facts, _GROUPS[n])) if n in _GROUPS else {n}
     idx = index(ctx)
-    allowed = {m.path for m in modules(ctx, {"in": opts["in"]})} if opts.get("in") else None
+    scope = opts.get("in")
+    if scope:
+        modules(ctx, {"in": scope}, parse=False)  # validates the option
     ev = []
     for path in idx.uses_framework(wanted):
-        if allowed is not None and path not in allowed:
+        if scope and not in_scope(idx, path, scope):
             continue
         used = [f for f in idx.frameworks[path] if f in wanted]
         m = idx.modules[path]
@@ -343,12 +366,12 @@ def training_code(ctx: Context, value: Any) -> Outcome:
     optimizer `.step()`, a Trainer, `xgboost.train`, ...); `false` holds when none does."""
     from auditor.facts.python import training_signals
 
-    idx = index(ctx)
     ev = []
-    for path in idx.training_modules[:3]:
-        m = idx.modules[path]
+    for m in index(ctx).select(scope="training-code"):
         line, cell, what = training_signals(m)[0]
         ev.append(evidence(m, line, cell, f"trains a model: {what}"))
+        if len(ev) >= 3:
+            break
     searched = "ML code that fits a model (.fit, loss.backward(), optimizer.step(), Trainer, xgboost.train, ...)"
     return _bool(value, found(ev, searched))
 

@@ -1,0 +1,261 @@
+"""The cold-run shortcuts of issue #6 must never change a result.
+
+- the import line scanner (auditor/facts/pyimports.py) finds what `ast` finds;
+- text pre-filters (auditor/facts/tokens.py) are supersets: a file they rule out holds no
+  match, so an audit with them equals an audit without them;
+- bodies are parsed on demand: only what a rule needs, and a broken file a rule needs is
+  still reported.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+from pathlib import Path
+
+import pytest
+
+from auditor.facts.pyimports import resolve_relative, scan_imports
+from auditor.facts.python import PythonIndex
+from auditor.facts.tokens import (base_filter, call_filter, decorator_filter, keyword_filter, name_tokens,
+                                  regex_filter, regex_tokens)
+from auditor.project import Project
+from tests.helpers import audit_report, copy_sample, git_init, make_repo
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def ast_imports(text: str, package: str | None = None) -> list[tuple]:
+    """Reference: (module, line, level, alias) of every import statement, by `ast`."""
+    out = []
+    for node in ast.walk(ast.parse(text)):
+        if isinstance(node, ast.Import):
+            out += [(a.name, node.lineno, 0, a.asname) for a in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = resolve_relative(package, node.level or 0, node.module)
+            for a in node.names:
+                full = base if a.name == "*" else (f"{base}.{a.name}" if base else a.name)
+                out.append((full, node.lineno, node.level or 0, None if a.name == "*" else a.asname))
+    return sorted(out, key=lambda t: (t[1], t[0]))
+
+
+def scanned(text: str, package: str | None = None) -> list[tuple]:
+    return sorted(((i.module, i.line, i.level, i.alias) for i in scan_imports(text, package)),
+                  key=lambda t: (t[1], t[0]))
+
+
+TRICKY = '''"""Module doc.
+
+Example:
+    import torch
+    from sklearn import svm
+"""
+import os, sys as system
+from . import sibling
+from ..pkg import (a as b,
+    c,  # a comment inside the parentheses
+    d)
+from .mod import *
+import numpy.random \\
+    as npr
+try:
+    import torch
+except ImportError:  # import nothing
+    torch = None
+def f():
+    """Doc: from x import y"""
+    from pandas import read_csv; import json
+    x = 1  # from here on, import is just a word
+    return "import mlflow"
+s = \'\'\'
+from wandb import init
+\'\'\'
+from __future__ import annotations
+'''
+
+
+def test_scanner_matches_ast_on_tricky_code():
+    assert scanned(TRICKY, "top.sub") == ast_imports(TRICKY, "top.sub")
+    found = {i.module for i in scan_imports(TRICKY, "top.sub")}
+    assert "torch" in found and "pandas.read_csv" in found and "top.pkg.a" in found
+    assert not {"sklearn.svm", "x.y", "mlflow", "wandb.init"} & found  # strings are not code
+
+
+def _corpus(name: str) -> list[Path]:
+    if name == "stdlib":   # a large body of real code in every Python installation
+        import json as anchor
+
+        root = Path(anchor.__file__).resolve().parents[1]
+        return sorted(p for p in root.glob("*.py"))
+    return sorted(p for p in (ROOT / name).rglob("*.py") if not any(x.startswith(".venv") for x in p.parts))
+
+
+@pytest.mark.parametrize("corpus", ["auditor", "tests", "sample_repos", "bench", "stdlib"])
+def test_scanner_matches_ast_on_real_code(corpus):
+    """Every .py file of this repository (our code, tests, samples) and of the standard
+    library's top level: the scanner finds the imports `ast` finds, except those written
+    after a colon on one line (`if x: import y`), which it is documented to miss."""
+    files = _corpus(corpus)
+    assert files
+    checked = 0
+    for f in files:
+        try:
+            text = f.read_text(encoding="utf-8")
+            expected = ast_imports(text, "pkg.sub")
+        except (UnicodeDecodeError, SyntaxError):
+            continue
+        got = scanned(text, "pkg.sub")
+        lines = text.split("\n")
+        missed = [t for t in expected if t not in got]
+        assert all(":" in lines[t[1] - 1].split("import")[0] for t in missed), (f, missed)
+        assert all(t in expected for t in got), (f, [t for t in got if t not in expected])
+        checked += 1
+    assert checked >= len(files) * 0.9
+
+
+def test_scanner_ignores_prose_that_starts_with_from():
+    text = "x = (\n    1\n)\nfrom the docs, import nothing\nimport 3d\n"
+    assert scan_imports(text) == []
+
+
+def test_name_tokens():
+    assert name_tokens(["sklearn.model_selection.train_test_split", ".fit"]) == ("fit", "train_test_split")
+    assert name_tokens(["*SearchCV"]) == ("SearchCV",)
+    assert name_tokens(["pandas.read_*"]) == ("read_",)      # the most specific literal part
+    assert name_tokens(["mlflow.shap.*"]) == ("shap",)
+    assert name_tokens(["*"]) is None and name_tokens([]) is None
+
+
+def test_regex_tokens():
+    assert regex_tokens([r"^(lakefs|pfs)://"]) == ("://",)
+    assert regex_tokens([r"^retries$"]) == ("retries",)
+    assert set(regex_tokens([r"^(train|fit)_?model$"])) == {"model"}
+    assert regex_tokens([r"(?i)mlflow"]) is None and regex_tokens(["mlflow"], ignore_case=True) is None
+    assert regex_tokens([r"a.b"]) is None            # nothing of two characters is required
+    assert regex_tokens([r"x*y?"]) is None
+    assert regex_tokens([r"\{bucket\}"]) is None     # braces may be f-string holes in the source
+
+
+@pytest.mark.parametrize("text, hit", [
+    ("from sklearn.model_selection import train_test_split\ntrain_test_split(X)\n", True),
+    ("from sklearn.model_selection import train_test_split as tts\ntts(X)\n", True),   # alias
+    ("import sklearn.model_selection as ms\nms.train_test_split (X)\n", True),           # space
+    ("x = f(\n    train_test_split\n    (X))\n", True),                                   # newline
+    ("# we do not use train_test_split here\n", False),
+    ("names = ['train_test_split']\n", False),
+    ("train_test_split_v2(X)\n", False),                                                # another name
+    ("my_train_test_split(X)\n", True),      # no left boundary (notebook JSON): a harmless superset
+])
+def test_call_filter(text, hit):
+    assert call_filter(["sklearn.model_selection.train_test_split"])(text) is hit
+
+
+def test_decorator_and_base_filters():
+    dec = decorator_filter(["tenacity.retry"])
+    assert dec("from tenacity import retry\n@retry(stop=3)\ndef f(): pass\n")
+    assert dec("import tenacity as t\n@ t.retry\ndef f(): pass\n")
+    assert dec("from tenacity import retry as again\n@again\ndef f(): pass\n")
+    assert not dec("MAX_RETRY = 3\nretry_count = 0\n")
+    base = base_filter(["WandbLogger"])
+    assert base("class L(\n    loggers.WandbLogger,\n):\n    pass\n")
+    assert not base("logger = WandbLogger(project='x')\n")
+
+
+def test_case_insensitive_patterns_filter_on_folded_text():
+    f = regex_filter([r"(?i)distill"])
+    assert f.fold and f("def DistillTeacher(): pass") and not f("def teach(): pass")
+    assert regex_filter(["Distill"], ignore_case=True)("class KnowledgeDISTILLATION: pass")
+
+
+def test_keyword_filter():
+    kw = keyword_filter(["random_state", "**"])
+    assert kw("split(X, random_state = 0)") and not kw("if random_state == 0: pass")
+    assert keyword_filter(["**"]) is None
+
+
+# ---------------------------------------------------------------------------- whole audits
+TRICKY_REPO = {
+    "src/pkg/__init__.py": "from .data import load\n",
+    "src/pkg/data.py": ("import pandas as pd\nfrom sklearn.model_selection import train_test_split as tts\n"
+                        "def load(p):\n    df = pd.read_csv(p)\n    assert not df.isna().any().any()\n"
+                        "    return tts(df, test_size=.2)\n"),
+    "src/pkg/train.py": ("import torch\nfrom lightning import seed_everything as se\nfrom . import data\n"
+                         "se(1)\nclass M(torch.nn.Module):\n    pass\n"
+                         "def main():\n    opt = torch.optim.Adam([])\n    loss.backward()\n    opt.step()\n"
+                         "if __name__ == '__main__':\n    main()\n"),
+    "src/pkg/serve.py": ("from fastapi import FastAPI\nimport joblib\napp = FastAPI()\n"
+                         "model = joblib.load('m.pkl')\n@app.post('/predict')\ndef predict(x):\n"
+                         "    return model.predict(x)\n"),
+    "notebooks/eda.ipynb": json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
+        {"cell_type": "code", "source": "import mlflow\nmlflow.log_metric('auc', 0.9)\n", "outputs": [],
+         "metadata": {}, "execution_count": None}]}),
+    "tests/test_data.py": "from pkg.data import load\ndef test_load():\n    assert load('x') is not None\n",
+}
+
+
+def _results(report) -> list:
+    return [(r.rule.id, r.status, r.message, [e.to_dict() for e in r.evidence]) for r in report.results]
+
+
+@pytest.mark.parametrize("sample", ["exemplary", "halfway", "notebook_only", "tricky"])
+def test_prefilters_never_change_a_result(tmp_path, monkeypatch, sample):
+    if sample == "tricky":
+        root = make_repo(tmp_path / "tricky", TRICKY_REPO)
+        git_init(root)
+    else:
+        root = copy_sample(sample, tmp_path)
+    fast = _results(audit_report(root, profile="production"))
+    monkeypatch.setattr(PythonIndex, "prefilter", False)
+    slow = _results(audit_report(root, profile="production"))
+    assert fast == slow
+
+
+def test_bodies_are_parsed_only_when_needed(tmp_path):
+    root = make_repo(tmp_path, {"a.py": "import os\nprint(os.getcwd())\n", "b.py": "x = 1\n"})
+    idx = Project(root).fact("python")
+    assert not any(m.loaded for m in idx.modules.values())
+    assert [m.path for m in idx.select(tests=None, mentions=("getcwd",))] == ["a.py"]
+    assert idx.modules["a.py"].loaded and not idx.modules["b.py"].loaded
+    assert idx.modules["b.py"].calls == [] and idx.modules["b.py"].loaded   # reading a body parses it
+
+
+def test_training_words_cover_every_training_signal():
+    """`_TRAIN_WORDS` pre-selects files for `training_signals`: every name it counts is in it."""
+    from auditor.facts import python as P
+
+    counted = set(P._FIT_METHODS) | {n.rsplit(".", 1)[-1] for n in P._TRAIN_FUNCTIONS if not n.endswith("Trainer")} \
+        | set(P._TRAIN_DEFS) | {"step", "minimize", "train"}
+    assert counted <= P._TRAIN_WORDS
+
+
+def test_fullwidth_identifiers_pass_the_filters(tmp_path):
+    """Python reads `ｆit` as `fit` (NFKC); the word index and the finer tests do too."""
+    root = make_repo(tmp_path, {"m.py": "from sklearn.model_selection import train_test_split\n"
+                                        "ｔrain_test_split(X)\nmodel.ｆit(X)\n"})
+    idx = Project(root).fact("python")
+    assert idx.mentioning(call_filter(["train_test_split"])) == {"m.py"}
+    assert idx.mentioning(call_filter([".fit"])) == {"m.py"}
+
+
+def test_relative_imports_take_name_parts_from_the_package(tmp_path):
+    root = make_repo(tmp_path, {"mlflow/__init__.py": "", "mlflow/tracking.py": "from . import log\nlog()\n"})
+    idx = Project(root).fact("python")
+    assert [c.name for c in idx.modules["mlflow/tracking.py"].calls] == ["mlflow.log"]
+    assert "mlflow/tracking.py" in idx.mentioning(name_tokens(["mlflow.*"]))
+
+
+def test_filters_find_code_in_notebook_json():
+    """A notebook's source is JSON: a line starts right after an escaped `\\n`."""
+    nb = json.dumps({"cells": [{"cell_type": "code", "source": "x = 1\ntrain_test_split(X)\n"
+                                "class M(WandbLogger):\n    pass\n@retry\ndef f(): pass\n"}]})
+    assert "\\ntrain_test_split(" in nb
+    assert call_filter(["train_test_split"])(nb)
+    assert base_filter(["WandbLogger"])(nb)
+    assert decorator_filter(["tenacity.retry"])(nb)
+
+
+def test_seed_filter_sees_notebook_calls(tmp_path):
+    from auditor.checks.data import _SEED_TOKENS
+
+    assert _SEED_TOKENS("x = 1\\nnp.random.seed(0)") and _SEED_TOKENS("torch.manual_seed (0)")
+    assert not _SEED_TOKENS("random_state = SEED\nsplit(seed=SEED)")
