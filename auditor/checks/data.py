@@ -15,6 +15,7 @@ import re
 
 from auditor.model import Evidence, Outcome
 from auditor.predicates import MAX_EVIDENCE
+from auditor.facts.callsites import call_sites
 from auditor.facts.tokens import CALL_AFTER, TextFilter, call_filter, name_tokens
 from auditor.predicates.python import any_name_matches, evidence, index, render_literal
 
@@ -58,6 +59,11 @@ _SEED_TOKENS = TextFilter(("seed", "Seed", "SEED"), re.compile(
     + CALL_AFTER.pattern))
 _SPLIT_TOKENS = call_filter([p for patterns, _, _ in _SEEDED_SPLITTERS for p in patterns]
                             + _KFOLDS + _PERMUTATIONS + [".sample"])
+# splits judged by their own arguments (`_split_kind` needs nothing else of the module for
+# them); a module that may call the others (`.sample`, shuffles, permutations) is parsed
+_QUICK_SPLIT_NAMES = frozenset(p.rsplit(".", 1)[-1] for patterns, _, _ in _SEEDED_SPLITTERS
+                               for p in patterns + _KFOLDS) - {"shuffle"}
+_NEEDS_BODY = call_filter(_PERMUTATIONS + [".sample", "sklearn.utils.shuffle"])
 
 
 def is_entry_point(m) -> bool:
@@ -115,33 +121,75 @@ def find_splits(ctx) -> list[tuple[Evidence, bool]]:
                 break
     entry_seeds = [p for p in seeds if idx.modules[p].kind == "module" and not idx.modules[p].is_test
                    and is_entry_point(idx.modules[p])]
-    out: list[tuple[Evidence, bool]] = []
-    for m in idx.select(tests=False, mentions=_SPLIT_TOKENS):
-        path = m.path
-        sliced = set(m.sliced)
-        for c in m.calls:
-            what, pos = _split_kind(c, sliced)
-            if what is None:
-                continue
-            how = _seeded_by_argument(c, pos)
-            if how is None and path in seeds:
-                line, cell, fn = seeds[path]
-                how = f"global seed {fn}() at {'cell ' + str(cell) if cell else 'line ' + str(line)}"
-            if how is None:
-                entry = next((p for p in idx.importers.get(path, []) if p in seeds), None)
-                if entry is None and m.kind == "module" and not is_entry_point(m):
-                    # a library module runs under some entry point (often wired by Hydra or a
-                    # CLI rather than an import): one that seeds globally covers it
-                    entry = next(iter(entry_seeds), None)
-                if entry:
-                    how = f"global seed {seeds[entry][2]}() in entry point {entry}"
-            if how is None and "torch.randperm" == c.name and c.has_kwarg("generator"):
-                how = "generator="
-            seeded = how is not None
-            detail = f"{what}: seeded ({how})" if seeded else \
-                f"{what} without {'/'.join(SEED_KWARGS[:3])}= and no global seed in the module or its entry point"
-            out.append((evidence(m, c.line, c.cell, detail), seeded))
+    # Most files' splits are seeded by an argument (`random_state=42`): those are read from
+    # the call expressions alone (auditor/facts/callsites.py); the rest are parsed in full.
+    quick: dict[str, list[tuple[Evidence, bool]]] = {}
+    slow = []
+    for m in idx.select(tests=False, mentions=_SPLIT_TOKENS, parse=False):
+        found = _argument_seeded_splits(idx, m)
+        if found is None:
+            slow.append(m)
+        else:
+            quick[m.path] = found
+    full: dict[str, list[tuple[Evidence, bool]]] = {}
+    for m in idx.batched(slow):
+        full[m.path] = _splits_of(idx, m, seeds, entry_seeds)
+    out = [hit for m in idx.select(tests=False, mentions=_SPLIT_TOKENS, parse=False)
+           for hit in (quick[m.path] if m.path in quick else full[m.path])]
     idx.memo["data.splits"] = out
+    return out
+
+
+def _argument_seeded_splits(idx, m) -> list[tuple[Evidence, bool]] | None:
+    """The splits of a module when every one is seeded by an argument, from its call
+    expressions alone; None when the parsed module is needed (another kind of split, a
+    split without a seed argument, or calls `call_sites` cannot read exactly)."""
+    text = idx.source(m.path) if m.kind == "module" else None
+    if text is None or _NEEDS_BODY(text):
+        return None
+    calls = call_sites(text, _QUICK_SPLIT_NAMES, m.package)
+    if calls is None:
+        return None
+    out = []
+    for c in calls:
+        what, pos = _split_kind(c, set())
+        if what is None:
+            continue
+        how = _seeded_by_argument(c, pos)
+        if how is None:
+            return None
+        out.append((evidence(m, c.line, c.cell, f"{what}: seeded ({how})"), True))
+    return out
+
+
+def _splits_of(idx, m, seeds, entry_seeds) -> list[tuple[Evidence, bool]]:
+    """The splits of a parsed module, each seeded by an argument, a global seed in the
+    module, or one in an entry point."""
+    out: list[tuple[Evidence, bool]] = []
+    path = m.path
+    sliced = set(m.sliced)
+    for c in m.calls:
+        what, pos = _split_kind(c, sliced)
+        if what is None:
+            continue
+        how = _seeded_by_argument(c, pos)
+        if how is None and path in seeds:
+            line, cell, fn = seeds[path]
+            how = f"global seed {fn}() at {'cell ' + str(cell) if cell else 'line ' + str(line)}"
+        if how is None:
+            entry = next((p for p in idx.importers.get(path, []) if p in seeds), None)
+            if entry is None and m.kind == "module" and not is_entry_point(m):
+                # a library module runs under some entry point (often wired by Hydra or a
+                # CLI rather than an import): one that seeds globally covers it
+                entry = next(iter(entry_seeds), None)
+            if entry:
+                how = f"global seed {seeds[entry][2]}() in entry point {entry}"
+        if how is None and "torch.randperm" == c.name and c.has_kwarg("generator"):
+            how = "generator="
+        seeded = how is not None
+        detail = f"{what}: seeded ({how})" if seeded else \
+            f"{what} without {'/'.join(SEED_KWARGS[:3])}= and no global seed in the module or its entry point"
+        out.append((evidence(m, c.line, c.cell, detail), seeded))
     return out
 
 

@@ -149,7 +149,7 @@ def resolve_relative(package: str | None, level: int, module: str | None) -> str
     return ".".join(base + ([module] if module else []))
 
 
-def _parse_statement(stmt: str, package: str | None, line: int, cell, out: list) -> None:
+def _parse_statement(stmt: str, package: str | None, line: int, cell, out: list, binds: list | None) -> None:
     from auditor.facts.python import Import
 
     for piece in stmt.split(";"):
@@ -179,6 +179,8 @@ def _parse_statement(stmt: str, package: str | None, line: int, cell, out: list)
             for name, alias in names:
                 full = f"{base}.{name}" if base else name
                 out.append(Import(sys.intern(full), line, cell, level, alias))
+                if binds is not None:
+                    binds.append((alias or name, full, False))
         elif piece.startswith("import"):
             m = _IMPORT.match(piece)
             if not m:
@@ -188,9 +190,11 @@ def _parse_statement(stmt: str, package: str | None, line: int, cell, out: list)
                 continue
             for name, alias in names:
                 out.append(Import(sys.intern(name), line, cell, 0, alias))
+                if binds is not None:
+                    binds.append((alias, name, False) if alias else (name.split(".")[0],) * 2 + (True,))
 
 
-def _simple_statement(m: re.Match, package: str | None, line: int, cell, out: list) -> None:
+def _simple_statement(m: re.Match, package: str | None, line: int, cell, out: list, binds: list | None) -> None:
     from auditor.facts.python import Import
 
     dots, module, names, plain = m.group(1, 2, 3, 4)
@@ -199,6 +203,8 @@ def _simple_statement(m: re.Match, package: str | None, line: int, cell, out: li
         if parsed is not None:
             for name, alias in parsed:
                 out.append(Import(sys.intern(name), line, cell, 0, alias))
+                if binds is not None:
+                    binds.append((alias, name, False) if alias else (name.split(".")[0],) * 2 + (True,))
         return
     level = len(dots)
     if module and not _DOTTED.match(module) or (not module and not level):
@@ -211,15 +217,27 @@ def _simple_statement(m: re.Match, package: str | None, line: int, cell, out: li
     if parsed is None or any("." in n for n, _ in parsed):
         return
     for name, alias in parsed:
-        out.append(Import(sys.intern(f"{base}.{name}" if base else name), line, cell, level, alias))
+        full = f"{base}.{name}" if base else name
+        out.append(Import(sys.intern(full), line, cell, level, alias))
+        if binds is not None:
+            binds.append((alias or name, full, False))
 
 
-def scan_imports(text: str, package: str | None = None, cell: int | None = None) -> list:
-    """Every import statement of `text` as `Import` records, in source order."""
+def scan_imports(text: str, package: str | None = None, cell: int | None = None, *,
+                 binds: list | None = None, spans: list | None = None, strings: list | None = None) -> list:
+    """Every import statement of `text` as `Import` records, in source order.
+
+    `binds` collects (local name, what it names, from a plain `import a.b`?) per name bound;
+    `spans` the (start, end) offsets of each import statement; `strings` may pass the
+    triple-quoted string spans of `text` when the caller has them already."""
     out: list = []
+    statement_spans = spans
     if "import" not in text:
         return out
-    spans = _string_spans(text) if ('"""' in text or "'''" in text) else None
+    if strings is not None:
+        spans = strings   # the caller's `_string_spans(text)`
+    else:
+        spans = _string_spans(text) if ('"""' in text or "'''" in text) else None
     line, counted = 1, 0
     resume = 0
     for m in _STATEMENT.finditer(text):
@@ -233,8 +251,10 @@ def scan_imports(text: str, package: str | None = None, cell: int | None = None)
         simple = _SIMPLE.match(text, pos)
         if simple is not None:   # the common one-line shapes, without the general path
             resume = simple.end()
-            _simple_statement(simple, package, line, cell, out)
-            continue
-        stmt, resume = _logical_line(text, pos)
-        _parse_statement(stmt, package, line, cell, out)
+            _simple_statement(simple, package, line, cell, out, binds)
+        else:
+            stmt, resume = _logical_line(text, pos)
+            _parse_statement(stmt, package, line, cell, out, binds)
+        if statement_spans is not None:
+            statement_spans.append((pos, resume))
     return out

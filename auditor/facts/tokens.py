@@ -133,7 +133,7 @@ def keyword_filter(names: Iterable[str]) -> TextFilter | None:
 CALL_AFTER = re.compile(r"(?:[\s)\\]*\(|[\s\\]+as\b)")
 KEYWORD_AFTER = re.compile(r"[\s\\]*=(?!=)")        # `random_state=` but not `random_state ==`
 _GLOB_SPLIT = re.compile(r"\[[^\]]*\]|[*?.\[\]]")
-_UNSAFE = re.compile(r"[\"'\\{}\x00-\x1f\x7f-\U0010ffff]")
+_UNSAFE_CHARS = frozenset("\"'\\{}")
 MIN_TOKEN = 2
 
 
@@ -191,10 +191,16 @@ def regex_tokens(patterns: Iterable[str], ignore_case: bool = False, *, lower: b
         if parsed.state.flags & re.IGNORECASE and not lower:
             return None
         need = _required(list(parsed), lower)
-        if need is None or any(len(t) < MIN_TOKEN or _UNSAFE.search(t) for t in need):
+        if need is None or any(len(t) < MIN_TOKEN or not _safe(t) for t in need):
             return None
         out |= {t.lower() for t in need} if lower else need
     return tuple(sorted(out)) if out else None
+
+
+def _safe(token: str) -> bool:
+    """Written the same in any source file: printable ASCII without quotes, backslashes or
+    braces (which a string literal may escape, or an f-string use for holes)."""
+    return token.isascii() and token.isprintable() and _UNSAFE_CHARS.isdisjoint(token)
 
 
 def _required(items: list, lower: bool = False) -> set[str] | None:
