@@ -150,8 +150,6 @@ def resolve_relative(package: str | None, level: int, module: str | None) -> str
 
 
 def _parse_statement(stmt: str, package: str | None, line: int, cell, out: list, binds: list | None) -> None:
-    from auditor.facts.python import Import
-
     for piece in stmt.split(";"):
         piece = piece.strip()
         if piece.startswith("from"):
@@ -169,58 +167,50 @@ def _parse_statement(stmt: str, package: str | None, line: int, cell, out: list,
                 if not rest.endswith(")"):
                     continue
                 rest = rest[1:-1]
-            base = resolve_relative(package, level, module)
-            if rest == "*":
-                out.append(Import(sys.intern(base), line, cell, level))
-                continue
-            names = _names(rest)
-            if names is None or any("." in n for n, _ in names):
-                continue
-            for name, alias in names:
-                full = f"{base}.{name}" if base else name
-                out.append(Import(sys.intern(full), line, cell, level, alias))
-                if binds is not None:
-                    binds.append((alias or name, full, False))
+            _emit_from(resolve_relative(package, level, module), level, rest, line, cell, out, binds)
         elif piece.startswith("import"):
             m = _IMPORT.match(piece)
-            if not m:
-                continue
-            names = _names(m.group(1))
-            if names is None:
-                continue
-            for name, alias in names:
-                out.append(Import(sys.intern(name), line, cell, 0, alias))
-                if binds is not None:
-                    binds.append((alias, name, False) if alias else (name.split(".")[0],) * 2 + (True,))
+            if m:
+                _emit_import(m.group(1), line, cell, out, binds)
 
 
-def _simple_statement(m: re.Match, package: str | None, line: int, cell, out: list, binds: list | None) -> None:
+def _emit_import(names_text: str, line: int, cell, out: list, binds: list | None) -> None:
+    """Records of `import <names_text>` (`a.b as c, d`)."""
     from auditor.facts.python import Import
 
-    dots, module, names, plain = m.group(1, 2, 3, 4)
-    if plain is not None:
-        parsed = _names(plain)
-        if parsed is not None:
-            for name, alias in parsed:
-                out.append(Import(sys.intern(name), line, cell, 0, alias))
-                if binds is not None:
-                    binds.append((alias, name, False) if alias else (name.split(".")[0],) * 2 + (True,))
-        return
-    level = len(dots)
-    if module and not _DOTTED.match(module) or (not module and not level):
-        return
-    base = resolve_relative(package, level, module or None)
-    if names == "*":
+    names = _names(names_text)
+    for name, alias in names or ():
+        out.append(Import(sys.intern(name), line, cell, 0, alias))
+        if binds is not None:
+            binds.append((alias, name, False) if alias else (name.split(".")[0],) * 2 + (True,))
+
+
+def _emit_from(base: str, level: int, names_text: str, line: int, cell, out: list, binds: list | None) -> None:
+    """Records of `from <base> import <names_text>` (`*`, or `y as z, w`)."""
+    from auditor.facts.python import Import
+
+    if names_text == "*":
         out.append(Import(sys.intern(base), line, cell, level))
         return
-    parsed = _names(names)
-    if parsed is None or any("." in n for n, _ in parsed):
+    names = _names(names_text)
+    if names is None or any("." in n for n, _ in names):
         return
-    for name, alias in parsed:
+    for name, alias in names:
         full = f"{base}.{name}" if base else name
         out.append(Import(sys.intern(full), line, cell, level, alias))
         if binds is not None:
             binds.append((alias or name, full, False))
+
+
+def _simple_statement(m: re.Match, package: str | None, line: int, cell, out: list, binds: list | None) -> None:
+    dots, module, names, plain = m.group(1, 2, 3, 4)
+    if plain is not None:
+        _emit_import(plain, line, cell, out, binds)
+        return
+    level = len(dots)
+    if module and not _DOTTED.match(module) or (not module and not level):
+        return
+    _emit_from(resolve_relative(package, level, module or None), level, names, line, cell, out, binds)
 
 
 def scan_imports(text: str, package: str | None = None, cell: int | None = None, *,

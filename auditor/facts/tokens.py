@@ -99,25 +99,25 @@ def call_filter(patterns: Iterable[str]) -> TextFilter | None:
 def decorator_filter(patterns: Iterable[str]) -> TextFilter | None:
     """For decorators matching `patterns`: `@x.name` / `@name(...)`, or an aliasing import.
     (No word boundary before a name: a notebook's JSON writes `\\nclass X(` at a line start.)"""
-    patterns = list(patterns)
-    tokens = name_tokens(patterns)
-    names = _plain_last_names(patterns)
-    if tokens is None or names is None:
-        return TextFilter(tokens) if tokens else None
-    return TextFilter(tokens, re.compile(
-        rf"@[ \t]*(?:\w+[ \t]*\.[ \t]*)*(?:{_alternation(names)})\b|(?:{_alternation(names)})[\s\\]+as\b"))
+    return _written_filter(patterns, lambda alts: rf"@[ \t]*(?:\w+[ \t]*\.[ \t]*)*(?:{alts})\b")
 
 
 def base_filter(patterns: Iterable[str]) -> TextFilter | None:
     """For classes derived from a base matching `patterns`: the name in a class statement's
     base list (before its colon), or an aliasing import."""
+    return _written_filter(patterns, lambda alts: rf"class\s+\w+\s*\([^:]*?(?:{alts})\b")
+
+
+def _written_filter(patterns: Iterable[str], where) -> TextFilter | None:
+    """Tokens of the names, confirmed by `where(alternation)` (the syntax that uses a name)
+    or by an import aliasing one (`name as x`); only the tokens when a pattern is a glob."""
     patterns = list(patterns)
     tokens = name_tokens(patterns)
     names = _plain_last_names(patterns)
     if tokens is None or names is None:
         return TextFilter(tokens) if tokens else None
-    return TextFilter(tokens, re.compile(
-        rf"class\s+\w+\s*\([^:]*?(?:{_alternation(names)})\b|(?:{_alternation(names)})[\s\\]+as\b"))
+    alts = _alternation(names)
+    return TextFilter(tokens, re.compile(rf"{where(alts)}|(?:{alts})[\s\\]+as\b"))
 
 
 def keyword_filter(names: Iterable[str]) -> TextFilter | None:
