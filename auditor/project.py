@@ -77,6 +77,7 @@ class Project:
         if not os.access(path, os.R_OK | os.X_OK):
             raise InputError(f"permission denied: {root}")
         self.root = path.resolve()
+        self._root_str = str(self.root)   # joined as strings on hot paths (no Path per file read)
         self.display_path = str(root)
         self.exclude = list(exclude)
         self.max_read_bytes = max_read_bytes
@@ -380,7 +381,7 @@ class Project:
         return self._sizes.get(rel, 0)
 
     # ------------------------------------------------------------------ reading
-    def _open_read(self, rel: str, full: Path, limit: int | None = None) -> bytes | None:
+    def _open_read(self, rel: str, full: str | Path, limit: int | None = None) -> bytes | None:
         limit = self.max_read_bytes if limit is None else limit
         flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
         try:
@@ -423,7 +424,7 @@ class Project:
         if rel not in self.file_set:
             return None
         target = self._link_targets.get(rel, rel)
-        data = self._open_read(rel, self.root / target)
+        data = self._open_read(rel, os.path.join(self._root_str, target))
         self._bytes[rel] = data
         return data
 

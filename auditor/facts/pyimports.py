@@ -37,18 +37,22 @@ _SIMPLE = re.compile(r"[ \t]*(?:from[ \t]+(\.*)([\w.]*)[ \t]+import[ \t]+(\*|[\w
 
 
 def _string_spans(text: str) -> list[int]:
-    """Start and end offsets of triple-quoted strings, flattened: [s0, e0, s1, e1, ...].
+    """Start and end offsets of triple-quoted strings, flattened: [s0, e0, s1, e1, ...]."""
+    return [offset for span in _iter_string_spans(text) for offset in span]
+
+
+def _iter_string_spans(text: str):
+    """(start, end) of each triple-quoted string, in order.
 
     Only triple quotes are visited; the few characters before an opening one on its line
     are checked so that triple quotes inside a comment or a one-line string open nothing."""
-    spans: list[int] = []
     pos, n = 0, len(text)
     closed = 0  # end of the last triple-quoted string: code resumes there
     find = _TRIPLE.search
     while True:
         m = find(text, pos)
         if m is None:
-            return spans
+            return
         start, quote = m.start(), m.group()
         line_start = text.rfind("\n", 0, start) + 1
         state = _prefix_state(text, max(line_start, closed), start)
@@ -60,8 +64,29 @@ def _string_spans(text: str) -> list[int]:
             pos = start + 1  # the quote belongs to a one-line string; look again after it
             continue
         end = _closing(text, quote, m.end())
-        spans += (start, end)
+        yield start, end
         pos = closed = end
+
+
+class _LazySpans:
+    """`_string_spans` found only as far as asked: imports sit near a file's top, so most of
+    a file's docstrings never need to be located."""
+
+    __slots__ = ("spans", "_it")
+
+    def __init__(self, text: str) -> None:
+        self.spans: list[int] = []
+        self._it = _iter_string_spans(text)
+
+    def inside(self, pos: int) -> bool:
+        spans = self.spans
+        while self._it is not None and (not spans or spans[-1] <= pos):
+            nxt = next(self._it, None)
+            if nxt is None:
+                self._it = None
+            else:
+                spans += nxt
+        return bisect.bisect_right(spans, pos) % 2 == 1
 
 
 def _prefix_state(text: str, begin: int, end: int) -> str:
@@ -202,15 +227,29 @@ def _emit_from(base: str, level: int, names_text: str, line: int, cell, out: lis
             binds.append((alias or name, full, False))
 
 
-def _simple_statement(m: re.Match, package: str | None, line: int, cell, out: list, binds: list | None) -> None:
-    dots, module, names, plain = m.group(1, 2, 3, 4)
-    if plain is not None:
-        _emit_import(plain, line, cell, out, binds)
-        return
-    level = len(dots)
-    if module and not _DOTTED.match(module) or (not module and not level):
-        return
-    _emit_from(resolve_relative(package, level, module or None), level, names, line, cell, out, binds)
+_SIMPLE_MEMO: dict[tuple[str, str | None], tuple[tuple, tuple]] = {}
+
+
+def _simple_records(statement: str, package: str | None) -> tuple[tuple, tuple]:
+    """((module, level, alias) per name, binds) of a one-line import statement. Memoised:
+    the same import lines recur across the modules of a repository."""
+    key = (statement, package if statement.startswith("from .") else None)
+    hit = _SIMPLE_MEMO.get(key)
+    if hit is None:
+        out: list = []
+        bound: list = []
+        m = _SIMPLE.match(statement)
+        dots, module, names, plain = m.group(1, 2, 3, 4)
+        if plain is not None:
+            _emit_import(plain, 0, None, out, bound)
+        else:
+            level = len(dots)
+            if not (module and not _DOTTED.match(module) or (not module and not level)):
+                _emit_from(resolve_relative(key[1], level, module or None), level, names, 0, None, out, bound)
+        hit = (tuple((i.module, i.level, i.alias) for i in out), tuple(bound))
+        if len(_SIMPLE_MEMO) < 50_000:
+            _SIMPLE_MEMO[key] = hit
+    return hit
 
 
 def scan_imports(text: str, package: str | None = None, cell: int | None = None, *,
@@ -220,28 +259,33 @@ def scan_imports(text: str, package: str | None = None, cell: int | None = None,
     `binds` collects (local name, what it names, from a plain `import a.b`?) per name bound;
     `spans` the (start, end) offsets of each import statement; `strings` may pass the
     triple-quoted string spans of `text` when the caller has them already."""
+    from auditor.facts.python import Import
+
     out: list = []
     statement_spans = spans
     if "import" not in text:
         return out
     if strings is not None:
-        spans = strings   # the caller's `_string_spans(text)`
+        lazy = None   # the caller's `_string_spans(text)`
     else:
-        spans = _string_spans(text) if ('"""' in text or "'''" in text) else None
+        lazy = _LazySpans(text) if ('"""' in text or "'''" in text) else None
     line, counted = 1, 0
     resume = 0
     for m in _STATEMENT.finditer(text):
         pos = m.start()
         if pos < resume:
             continue  # inside the previous statement's continuation lines
-        if spans and bisect.bisect_right(spans, pos) % 2:
+        if lazy is not None and lazy.inside(pos) or strings and bisect.bisect_right(strings, pos) % 2:
             continue  # inside a triple-quoted string
         line += text.count("\n", counted, pos)
         counted = pos
         simple = _SIMPLE.match(text, pos)
         if simple is not None:   # the common one-line shapes, without the general path
             resume = simple.end()
-            _simple_statement(simple, package, line, cell, out, binds)
+            records, bound = _simple_records(simple.group(0).strip(), package)
+            out.extend(Import(module, line, cell, level, alias) for module, level, alias in records)
+            if binds is not None:
+                binds.extend(bound)
         else:
             stmt, resume = _logical_line(text, pos)
             _parse_statement(stmt, package, line, cell, out, binds)
