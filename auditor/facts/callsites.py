@@ -24,6 +24,7 @@ from functools import lru_cache
 from auditor.facts.pyimports import _prefix_state, _string_spans, scan_imports
 
 MAX_TEXT = 512 * 1024      # larger files: the full parse (and its caps) decide
+MAX_CALLS = 500            # more calls to the names in one file: the full parse decides
 _OPENERS = {"(": ")", "[": "]", "{": "}"}
 _STRING_START = re.compile(r"[rRbBuUfF]{0,2}('''|\"\"\"|'|\")")
 _IMPORT_AFTER_COLON = re.compile(r":[ \t]*(?:import|from)[ \t]")
@@ -50,6 +51,7 @@ def call_sites(text: str, names: frozenset[str], package: str | None = None) -> 
         return None
     import_starts = [s for s, _ in import_spans]
     found: list[tuple[int, str, int]] = []   # (callee start, callee + arguments, line)
+    scanned = 0
     for m in _names_rx(names).finditer(text):
         start, end = m.start(), m.end()
         k = bisect.bisect_right(strings, start)
@@ -77,6 +79,9 @@ def call_sites(text: str, names: frozenset[str], package: str | None = None) -> 
         close = _closing_paren(text, after)
         if close is None:
             return None
+        scanned += close - after
+        if scanned > 2 * len(text) + 4096 or len(found) >= MAX_CALLS:
+            return None   # deeply nested or countless calls: linear work only, the parser decides
         found.append((callee, text[callee:close + 1], text.count("\n", 0, callee) + 1))
     return _parsed_calls(found, aliases, package)
 
