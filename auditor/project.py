@@ -90,7 +90,8 @@ class Project:
         self._sizes: dict[str, int] = {}
         self._link_targets: dict[str, str] = {}  # in-tree symlink -> resolved relative path
         self.file_budget_ms = file_budget_ms  # None or <= 0: no per-file budget
-        self._spent: dict[str, float] = {}  # seconds of bounded work charged to each file
+        self._spent: dict[str, float] = {}
+        self._globbed: dict[tuple, tuple[str, ...]] = {}   # glob() results (the listing is fixed)  # seconds of bounded work charged to each file
         self._dir_ok: dict[str, bool] = {"": True}  # listed directory -> a real directory?
 
     # ------------------------------------------------------------------ problems
@@ -366,8 +367,12 @@ class Project:
     def glob(self, pattern: str | list[str] | tuple[str, ...], *, ignore_case: bool = False) -> list[str]:
         """Snapshot files matching gitignore-style pattern(s), in path order."""
         patterns = (pattern,) if isinstance(pattern, str) else tuple(pattern)
-        match = _any_glob(patterns, ignore_case).match  # one regex per file, not one per pattern
-        return [f for f in self.files if match(f)]
+        key = (patterns, ignore_case)
+        hit = self._globbed.get(key)
+        if hit is None:   # rules ask for the same globs again and again: one pass each
+            match = _any_glob(patterns, ignore_case).match  # one regex per file, not one per pattern
+            hit = self._globbed[key] = tuple(f for f in self.files if match(f))
+        return list(hit)
 
     def glob_dirs(self, pattern: str | list[str] | tuple[str, ...], *, ignore_case: bool = False) -> list[str]:
         patterns = [pattern] if isinstance(pattern, str) else list(pattern)
