@@ -406,8 +406,13 @@ def cached_map(project, name: str, items: Iterable[tuple[str, Any]],
     if cache is not None:
         for path, extra in items:
             digest = file_digest(project, path)
-            if digest is not None:
-                keys[path] = key_of(path, extra, digest)
+            if digest is None:
+                # not clean in git's index (or no git): only the text can key it
+                text = read(path)
+                if text is None:
+                    continue
+                digest = text_digest(text)
+            keys[path] = key_of(path, extra, digest)
         if keys:
             blobs = cache.get_many(ns, keys.values())
             for path, key in keys.items():

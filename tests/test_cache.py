@@ -352,3 +352,35 @@ def test_unstorable_values_are_returned_not_cached(tmp_path, monkeypatch, jobs):
     project.cache.close()
     with sqlite3.connect(tmp_path / "c" / DB_NAME) as conn:
         assert conn.execute("SELECT count(*) FROM entries WHERE ns LIKE 'letters/%'").fetchone()[0] == 0
+
+
+_CALLS: list[str] = []
+
+
+def _counted(path: str, text: str, extra) -> int:
+    _CALLS.append(path)
+    return len(text)
+
+
+def test_outside_git_entries_keyed_by_text_are_found_again(tmp_path):
+    """Files git cannot key (no git, or modified) are keyed by their text's hash, and a second
+    run finds those entries: only the changed file is computed again."""
+    from auditor.project import Project
+
+    repo = make_repo(tmp_path, {"a.txt": "one\n", "b.txt": "two\n", "c.txt": "three\n"})
+    items = [("a.txt", None), ("b.txt", None), ("c.txt", None)]
+
+    def run() -> list:
+        project = Project(repo, use_git=False)
+        project.cache = FactCache(tmp_path / "c")
+        try:
+            return list(cache_mod.cached_map(project, "lengths", items, _counted))
+        finally:
+            project.cache.close()
+
+    _CALLS.clear()
+    assert run() == [("a.txt", 4), ("b.txt", 4), ("c.txt", 6)] and len(_CALLS) == 3
+    _CALLS.clear()
+    assert run() == [("a.txt", 4), ("b.txt", 4), ("c.txt", 6)] and _CALLS == []
+    (repo / "b.txt").write_text("changed\n")
+    assert run() == [("a.txt", 4), ("b.txt", 8), ("c.txt", 6)] and _CALLS == ["b.txt"]
