@@ -960,17 +960,6 @@ class PythonIndex:
                         return cand
         return None
 
-    def modules_calling(self, patterns: Iterable[str]) -> frozenset[str] | None:
-        """Paths of files whose source mentions the last dotted part of every plain pattern
-        (see `name_tokens`): a superset of the files a call matching `patterns` can be in.
-        None when that cannot be known (a pattern with nothing literal, no source texts)."""
-        from auditor.facts.tokens import call_filter
-
-        tokens = call_filter(patterns)
-        if tokens is None or self._loader is None:
-            return None
-        return frozenset(p for p, m in self.modules.items() if self.mentions(m, tokens))
-
     # -- text pre-filters (issue #6: a module that cannot match is never parsed)
     def source(self, path: str) -> str | None:
         """The text a file's body is parsed from; None when not known (no loader, unreadable)."""

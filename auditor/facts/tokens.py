@@ -306,9 +306,8 @@ def _minimal(tokens) -> tuple[str, ...]:
 
 
 def has_any(tokens) -> Callable[[str], bool]:
-    """`text_passes` test: the text contains one of `tokens`. Unlike `idx.mentions(m, tokens)`,
-    which scans every file once per token, it reads only the files a check asks about: the
-    cheaper choice for a check that stops early or has already narrowed the files down."""
+    """`text_passes` test: the text contains one of `tokens` (for one file; `idx.mentioning`
+    answers the same question for all files at once from the word index)."""
     kept = _minimal(tokens)
     return lambda text: any(t in text for t in kept)
 
