@@ -54,9 +54,7 @@ _ENTRY_CALLS = ["LightningCLI", "fire.Fire", "typer.run", "absl.app.run", "tenso
 
 
 # pre-filters: a call named like `_SEED_FUNC` is written `<name>(` or imported `<name> as`
-_SEED_TOKENS = TextFilter(("seed", "Seed", "SEED"), re.compile(
-    r"(?i)(?:seeds?(?:_everything|_all|_torch)?|manual_seed(?:_all)?|seed_?everything|set_random_seed)\b"
-    + CALL_AFTER.pattern))
+_SEED_TOKENS = TextFilter(("seed", "Seed", "SEED"), after=CALL_AFTER, word=_SEED_FUNC.match)
 _SPLIT_TOKENS = call_filter([p for patterns, _, _ in _SEEDED_SPLITTERS for p in patterns]
                             + _KFOLDS + _PERMUTATIONS + [".sample"])
 # splits judged by their own arguments (`_split_kind` needs nothing else of the module for
@@ -242,6 +240,9 @@ def is_check_name(name: str) -> bool:
     return bool(tokens & _CHECK_TOKENS) and not tokens & _FLAG_TOKENS
 
 
+_LOADER_CALLS = call_filter(DATA_LOADERS)
+
+
 def is_data_loading(path: str, m) -> bool:
     return bool(_DATA_PATH.search(path.rsplit(".", 1)[0])) or any(
         any_name_matches(c.name, DATA_LOADERS) for c in m.calls)
@@ -251,8 +252,13 @@ def explicit_validation(ctx) -> Outcome:
     """`assert` / `if ...: raise` on schema, missing values or ranges in data-loading ML code."""
     idx = index(ctx)
     ev: list[Evidence] = []
-    # a guard is an `assert` or a `raise`: files without either word are never parsed
-    for m in idx.select(tests=False, paths=idx.ml_modules, mentions=("assert", "raise")):
+    # a guard is an `assert` or a `raise`, and data-loading code has a data-ish path or a
+    # loader call: files that cannot have both are never parsed
+    guarded = idx.mentioning(("assert", "raise"))
+    loading = idx.mentioning(_LOADER_CALLS)
+    candidates = (idx.modules[p] for p in idx.ml_modules
+                  if p in guarded and (p in loading or _DATA_PATH.search(p.rsplit(".", 1)[0])))
+    for m in idx.batched(candidates):
         if not is_data_loading(m.path, m):
             continue
         for g in m.guards:

@@ -974,6 +974,8 @@ class PythonIndex:
 
     def mentioning(self, tokens) -> set[str]:
         """Paths of the files `mentions(m, tokens)` holds for (computed once per filter)."""
+        if not self.prefilter:
+            return set(self.modules)
         if isinstance(tokens, tuple):
             key: Any = tokens
             words, fold, verify = tokens, False, None

@@ -17,22 +17,25 @@ from collections.abc import Callable, Iterable, Iterator
 class TextFilter:
     """A pre-filter over a file's source: one of `tokens` occurs in it (answered for all
     files at once by a word index) and, when given, a finer test of the few files left:
-    `after` must match right after a whole-word occurrence of a token (`train_test_split`
-    followed by `(` or ` as`), or `confirm` must be found somewhere in the text."""
+    `after` must match right after an occurrence of a token that ends a word (`train_test_split`
+    followed by `(` or ` as`) or, with `word`, right after a word holding a token for which
+    `word(w)` holds (`manual_seed`); or `confirm` must be found somewhere in the text."""
 
-    __slots__ = ("tokens", "confirm", "after", "fold")
+    __slots__ = ("tokens", "confirm", "after", "fold", "word")
 
     def __init__(self, tokens: tuple[str, ...], confirm: re.Pattern[str] | None = None, *,
-                 after: re.Pattern[str] | None = None, fold: bool = False) -> None:
+                 after: re.Pattern[str] | None = None, fold: bool = False, word=None) -> None:
         self.tokens = tokens      # with `fold`, lower-case tokens sought in the lower-cased text
         self.confirm = confirm
         self.after = after
         self.fold = fold
+        self.word = word          # a test of the whole word around a token (a compiled regex's match)
 
     @property
     def key(self) -> tuple:
         return (self.tokens, self.confirm.pattern if self.confirm is not None else None,
-                self.after.pattern if self.after is not None else None, self.fold)
+                self.after.pattern if self.after is not None else None, self.fold,
+                getattr(self.word, "__self__", self.word))
 
     @property
     def verify(self):
@@ -44,14 +47,23 @@ class TextFilter:
         return None
 
     def _after(self, text: str) -> bool:
-        """Some token ends a word and `after` matches right there. No word boundary is asked
-        for before it: a notebook's JSON writes `\\ntrain_test_split(` for a line's start."""
-        match = self.after.match
+        """No word boundary is asked for before a token: a notebook's JSON writes
+        `\\ntrain_test_split(` for a line's start (with `word`, the word is cut there too)."""
+        match, word, n = self.after.match, self.word, len(text)
         for t in self.tokens:
             i = text.find(t)
             while i != -1:
                 end = i + len(t)
-                if (end == len(text) or not _is_word(text[end])) and match(text, end):
+                if word is not None:
+                    start = i
+                    while start > 0 and _is_word(text[start - 1]):
+                        start -= 1
+                    while end < n and _is_word(text[end]):
+                        end += 1
+                    if (word(text[start:end]) or start > 0 and text[start - 1] == "\\" and word(text[start + 1:end])) \
+                            and match(text, end):
+                        return True
+                elif (end == n or not _is_word(text[end])) and match(text, end):
                     return True
                 i = text.find(t, end)
         return False
