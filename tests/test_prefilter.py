@@ -327,3 +327,89 @@ def test_call_sites_decline_hostile_nesting():
 
     text = "x = " + "train_test_split(" * 40_000 + "1" + ")" * 40_000 + "\n"
     assert call_sites(text, frozenset({"train_test_split"})) is None
+
+
+# ---------------------------------------------------------------------------- property
+import os  # noqa: E402
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_IMPORTS = [
+    "import mlflow", "import mlflow as mf", "from mlflow import log_metric as lm", "import numpy as np",
+    "from sklearn.model_selection import train_test_split as tts", "from sklearn.model_selection import *",
+    "import sklearn.model_selection as ms", "from lightning import seed_everything", "import torch",
+    "from tenacity import retry as again", "from keras.callbacks import TensorBoard as TB", "import pandas as pd",
+    "from . import helpers", "from sklearn.model_selection import (\n    KFold,\n    train_test_split,\n)",
+    "from fastapi import FastAPI", "import joblib", "from sklearn.ensemble import RandomForestClassifier",
+    "from datasets import load_dataset", "from scipy.stats import ks_2samp", "import requests", "import yaml",
+    "import lightning.pytorch.loggers as loggers", "from sklearn.metrics import accuracy_score", "import re",
+]
+_STATEMENTS = [
+    "tts(X, y)", "ms.train_test_split (X, random_state=1)", "train_test_split(X, shuffle=False)",
+    "train_test_split(X,\n    random_state=0)", "(train_test_split)(X)", "f = train_test_split", "mf.log_metric('auc', 1)",
+    "lm('auc', 1)", "seed_everything(1)", "np.random.seed(0)", "model.fit(X, y)", "loss.backward()",
+    "opt.step()", "df = pd.read_csv('data.csv')", "assert df.isna().sum() == 0", "x = df.sample(frac=0.5)",
+    "idx = np.random.permutation(n)\ntrain = idx[:80]", "KFold(5, shuffle=True)", "s = f'{train_test_split(X)}'",
+    "# train_test_split(X)", "'''docs: train_test_split(X)'''", "class CB(TB):\n    pass",
+    "@again\ndef g():\n    pass", "app = FastAPI()\n@app.post('/predict')\ndef predict(x):\n    return model.predict(x)",
+    "mlflow.register_model('runs:/1/m', 'm')", "model = joblib.load('m.pkl')", "s3 = 's3://bucket/data.csv'",
+    "if __name__ == '__main__':\n    main()", "class M:\n    def training_step(self, batch):\n        pass",
+    "ｔrain_test_split(X)", "clf = RandomForestClassifier(class_weight='balanced')", "x = a.b(\n    c).fit(X)",
+    "def test_model():\n    assert accuracy_score(y, model.predict(X)) > 0.8",
+    "%matplotlib inline\n!pip install x", "def f():\n    from sklearn.model_selection import train_test_split as s\n    s(X)",
+    "import sklearn.model_selection\nsklearn.model_selection.train_test_split(X)",
+    "class L(\n    loggers.WandbLogger,\n    Base,\n):\n    pass", "ds = load_dataset('imdb')",
+    "uri = \"gs://bucket/train.parquet\"", "mlflow.set_tracking_uri('http://mlflow:5000')",
+    "y = x if train_test_split(a) else train_test_split(b, random_state=1)", "DRIFT = ks_2samp(a, b)",
+    "logger.info('prediction %s model_version %s', pred, version)", "requests.post(SLACK_WEBHOOK_URL, json=msg)",
+    "parser.add_argument('--lr', type=float)", "cfg = yaml.safe_load(open('config.yaml'))",
+    "torch.manual_seed(0)", "rng = np.random.default_rng(42)", "x = 'train_test_split(' + y",
+    "r = re.compile(r'\"\"\"')\nfrom sklearn.model_selection import train_test_split\ntrain_test_split(X)",
+]
+_module = st.tuples(st.lists(st.sampled_from(_IMPORTS), max_size=4),
+                    st.lists(st.sampled_from(_STATEMENTS), min_size=1, max_size=6)).map(
+    lambda p: "\n".join(p[0] + p[1]) + "\n")
+_PLACES = ["src/pkg/train.py", "src/pkg/data.py", "serve.py", "tests/test_model.py", "notebooks/eda.ipynb",
+           "pipelines/split.py"]
+
+
+def _as_file(path: str, code: str) -> str:
+    if path.endswith(".ipynb"):
+        return json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
+            {"cell_type": "code", "source": code, "outputs": [], "metadata": {}, "execution_count": None}]})
+    return code
+
+
+@settings(max_examples=int(os.environ.get("MLAUDIT_PROPERTY_EXAMPLES", "40")), deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(files=st.dictionaries(st.sampled_from(_PLACES), _module, min_size=1, max_size=4))
+def test_prefilters_never_change_a_result_on_generated_code(tmp_path_factory, files):
+    """Random modules and notebooks made of aliased imports, odd call syntax, names in strings,
+    comments and f-strings: every rule's result is the same with the pre-filters on and off."""
+    import tempfile
+
+    root = Path(tempfile.mkdtemp(dir=tmp_path_factory.getbasetemp()))
+    contents = {p: _as_file(p, code) for p, code in files.items()}
+    if any(p.startswith("src/pkg/") for p in contents):
+        contents["src/pkg/__init__.py"] = ""
+    make_repo(root, contents)
+    fast = _results(audit_report(root, profile="production"))
+    try:
+        PythonIndex.prefilter = False
+        slow = _results(audit_report(root, profile="production"))
+    finally:
+        PythonIndex.prefilter = True
+    assert fast == slow
+
+
+def test_notebooks_with_unicode_escapes_are_searched_decoded(tmp_path):
+    """json.dumps writes `ｔ` as `\\uff54`: the filters search the decoded cells (found by the
+    property test above)."""
+    nb = json.dumps({"nbformat": 4, "metadata": {}, "cells": [
+        {"cell_type": "code", "source": "ｔrain_test_split(X)\n", "outputs": [], "metadata": {}}]})
+    assert "\\uff54rain_test_split" in nb
+    root = make_repo(tmp_path, {"eda.ipynb": nb})
+    idx = Project(root).fact("python")
+    assert idx.mentioning(call_filter(["train_test_split"])) == {"eda.ipynb"}
+    assert [c.name for c in idx.modules["eda.ipynb"].calls] == ["train_test_split"]

@@ -161,6 +161,13 @@ def _code_cells(path: str, text: str, facts: ModuleFacts) -> list[tuple[int, str
     return out
 
 
+def code_cell_text(path: str, text: str) -> str:
+    """A notebook's code cells as one text (what text pre-filters search in a notebook whose
+    JSON escapes characters); the raw text when it is not a readable notebook."""
+    cells = _code_cells(path, text, ModuleFacts(path, "notebook"))
+    return text if cells is None else "\n".join(source for _, source in cells)
+
+
 def notebook_header(path: str, text: str) -> ModuleFacts:
     """A notebook's header: cell counts and the imports of its code cells (line scanner)."""
     from auditor.facts.pyimports import scan_imports

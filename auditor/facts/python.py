@@ -852,6 +852,7 @@ class PythonIndex:
         self._training: dict[str, bool] = {}
         self._words = None   # a WordIndex of the sources, built on the first text pre-filter
         self._packages: dict[str, list[str]] | None = None
+        self._decoded: dict[str, str] = {}   # notebooks' code cells, for `filter_text`
         self._train_hint: set[str] | None = None
         self._filter_paths: dict[Any, set[str]] = {}
         self._first_party_memo: dict[tuple[str, str, int], bool] = {}
@@ -965,6 +966,20 @@ class PythonIndex:
         """The text a file's body is parsed from; None when not known (no loader, unreadable)."""
         return self._loader.source(path) if self._loader is not None else None
 
+    def filter_text(self, path: str) -> str | None:
+        """The text pre-filters search for a file: its source, except that a notebook whose
+        JSON spells characters as `\\u` escapes (`ｆit` becomes `\\uff46it`) is searched
+        in its decoded code cells."""
+        text = self.source(path)
+        if text is None or not path.endswith(".ipynb") or "\\u" not in text:
+            return text
+        hit = self._decoded.get(path)
+        if hit is None:
+            from auditor.facts.notebooks import code_cell_text
+
+            hit = self._decoded[path] = code_cell_text(path, text)
+        return hit
+
     def mentions(self, m: ModuleFacts, tokens) -> bool:
         """Whether the source of `m` contains one of `tokens` (a tuple of strings, or a
         `TextFilter` for a finer test); True when that cannot be known."""
@@ -998,7 +1013,7 @@ class PythonIndex:
         if self._words is None:
             from auditor.facts.wordindex import WordIndex
 
-            self._words = WordIndex(self.modules, self.source)
+            self._words = WordIndex(self.modules, self.filter_text)
         return self._words
 
     def _in_package(self, token: str) -> set[str]:
@@ -1016,8 +1031,8 @@ class PythonIndex:
         return out
 
     def _normalised(self, path: str) -> str | None:
-        """Source as Python reads identifiers (NFKC), for the finer text tests."""
-        text = self.source(path)
+        """Filter text as Python reads identifiers (NFKC), for the finer text tests."""
+        text = self.filter_text(path)
         if text is not None and not text.isascii():
             import unicodedata
 

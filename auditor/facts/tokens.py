@@ -305,7 +305,7 @@ def text_passes(idx, m, test: Callable[[str], bool]) -> bool:
     `fit`) but string literals as written, so a non-ASCII text passes when either form does."""
     if not idx.prefilter:
         return True
-    text = idx.source(m.path)
+    text = idx.filter_text(m.path)
     if text is None or test(text):
         return True
     return not text.isascii() and test(unicodedata.normalize("NFKC", text))
