@@ -33,7 +33,10 @@ from auditor.predicates import MAX_EVIDENCE, Context, found
 
 
 def _searchable(idx, project, m) -> str | None:
-    """The text name tests search for module `m`; None when it cannot be filtered on."""
+    """The text name tests search for module `m`; None when it cannot be filtered on (or
+    pre-filters are switched off: `PythonIndex.prefilter`)."""
+    if not idx.prefilter:
+        return None
     text = project.read_text(m.path)
     if text is None or (m.kind == "notebook" and "\\u" in text):
         return None  # notebook JSON may spell an identifier with `\u` escapes
@@ -67,14 +70,15 @@ def _quick_words(parts: tuple[tuple[str, ...], ...]) -> tuple[str, ...]:
     return tuple(sorted(w for w in words if not any(o != w and o in w for o in words)))
 
 
-def _may_call(text: str | None, m, parts: tuple[tuple[str, ...], ...]) -> bool:
+def _may_call(idx, text: str | None, m, parts: tuple[tuple[str, ...], ...]) -> bool:
     """Whether module `m` can hold a name matching one of the patterns `parts` came from:
-    each part of some pattern is written in the text or is in the file's package."""
+    each part of some pattern is written in the text or is in the file's package. The
+    quick words are looked up in the index's word index (all files at once)."""
     if text is None:
         return True
-    pkg = m.package or ""
-    if not any(w in text or w in pkg for w in _quick_words(parts)):
+    if m.path not in idx.mentioning(_quick_words(parts)):
         return False
+    pkg = m.package or ""
     return any(all(x in text or x in pkg for x in ps) for ps in parts)
 
 
@@ -179,7 +183,7 @@ def _may_serve(idx, project, m) -> bool:
     if any(i.module.startswith(_AZURE_IMPORTS) for i in m.imports):
         return True
     text = _searchable(idx, project, m)
-    if text is None or _may_call(text, m, _SERVER_PARTS):
+    if text is None or _may_call(idx, text, m, _SERVER_PARTS):
         return True
     raw = project.read_text(m.path)
     return raw is None or _AZURE_DIR in raw
@@ -195,7 +199,7 @@ _LOAD_WORDS = ("load_model", "load_learner", "from_pretrained", "load_pipeline",
 def _may_predict(idx, project, m) -> bool:
     """Whether `m` can hold a call `_is_predict` accepts."""
     text = _searchable(idx, project, m)
-    if text is None or any(w in text for w in _PREDICT_WORDS) or _may_call(text, m, _PREDICT_PARTS):
+    if text is None or any(w in text for w in _PREDICT_WORDS) or _may_call(idx, text, m, _PREDICT_PARTS):
         return True
     low = _plain_lower(text, m)  # `Model(x)`: model variables are compared case-insensitively
     return low is None or any(v in low for v in _MODEL_VARS)
@@ -204,7 +208,7 @@ def _may_predict(idx, project, m) -> bool:
 def _may_load(idx, project, m) -> bool:
     """Whether `m` can hold a call `_is_load` accepts."""
     text = _searchable(idx, project, m)
-    if text is None or _may_call(text, m, _LOAD_PARTS):
+    if text is None or _may_call(idx, text, m, _LOAD_PARTS):
         return True
     low = _plain_lower(text, m)  # _LOAD_NAME is case-insensitive
     return low is None or any(w in low for w in _LOAD_WORDS)
@@ -373,7 +377,7 @@ def _script_deploys(idx, path: str, project=None) -> str | None:
     m = idx.modules.get(path)
     if m is None:
         return None
-    if project is not None and not _may_call(_searchable(idx, project, m), m, _DEPLOY_PARTS):
+    if project is not None and not _may_call(idx, _searchable(idx, project, m), m, _DEPLOY_PARTS):
         return None  # no deploying call can be in it: not parsed
     for c in m.calls:
         name = c.name
@@ -578,7 +582,7 @@ def _gate_candidates(ctx: Context, idx) -> Iterator[Any]:
     """Non-test modules, in index order, that can hold a built-in gate or a promotion call."""
     for m in idx.select(tests=False, scope="modules", parse=False):
         text = _searchable(idx, ctx.project, m)
-        if text is None or _may_call(text, m, _GATE_PARTS) or any(k in text for k in _PROMOTE_KWARGS):
+        if text is None or _may_call(idx, text, m, _GATE_PARTS) or any(k in text for k in _PROMOTE_KWARGS):
             yield m
 
 
@@ -726,7 +730,7 @@ def _routing_candidates(ctx: Context, idx) -> Iterator[Any]:
     call's name parts and a match of _ROUTING_WORDS anywhere in the text (a match in the
     comment-free lines near a call, where the check looks, is one in the whole text)."""
     for m in idx.select(tests=False, scope="modules", parse=False):
-        if not _may_call(_searchable(idx, ctx.project, m), m, _ROUTING_PARTS):
+        if not _may_call(idx, _searchable(idx, ctx.project, m), m, _ROUTING_PARTS):
             continue
         text = ctx.project.read_text(m.path)
         if text is None:
