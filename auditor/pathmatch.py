@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-__all__ = ["glob_to_regex", "compile_glob", "IgnoreRules"]
+__all__ = ["glob_to_regex", "compile_glob", "required_text", "IgnoreRules"]
 
 
 def _translate(body: str) -> str:
@@ -72,6 +72,19 @@ def glob_to_regex(pattern: str) -> str:
         return f"^{prefix}{body}/.*$"
     # A pattern naming a directory also covers the files below it (as in .gitignore).
     return f"^{prefix}{body}(?:/.*)?$"
+
+
+@lru_cache(maxsize=4096)
+def required_text(pattern: str) -> str | None:
+    """The longest literal run of a glob: every path it matches contains it (the regex of
+    `glob_to_regex` matches the pattern's literal characters in order). None when the
+    pattern has none worth testing (`*`, `?x`) or escapes characters."""
+    body = pattern.strip().strip("/")
+    if "\\" in body:
+        return None
+    runs = [r for r in re.split(r"\*\*/|\*+|\?|\[[^\]]*\]", body) if r]   # `**/` may match nothing
+    best = max(runs, key=len, default="")
+    return best if len(best) >= 2 else None
 
 
 @lru_cache(maxsize=4096)

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from auditor.model import Problem
-from auditor.pathmatch import IgnoreRules, compile_glob
+from auditor.pathmatch import IgnoreRules, compile_glob, required_text
 
 DEFAULT_MAX_READ_BYTES = 8 * 1024 * 1024  # content reads beyond this are refused, as a problem
 BINARY_SNIFF_BYTES = 8192
@@ -371,7 +371,19 @@ class Project:
         hit = self._globbed.get(key)
         if hit is None:   # rules ask for the same globs again and again: one pass each
             match = _any_glob(patterns, ignore_case).match  # one regex per file, not one per pattern
-            hit = self._globbed[key] = tuple(f for f in self.files if match(f))
+            needs = [required_text(p) for p in patterns]
+            if not patterns or None in needs:
+                hit = tuple(f for f in self.files if match(f))
+            elif ignore_case:   # a substring test first: most paths lack the pattern's literal part
+                needs = [n.lower() for n in needs]
+                hit = tuple(f for f in self.files
+                            if (not f.isascii() or any(n in f.lower() for n in needs)) and match(f))
+            elif len(needs) == 1:
+                need = needs[0]
+                hit = tuple(f for f in self.files if need in f and match(f))
+            else:
+                hit = tuple(f for f in self.files if any(n in f for n in needs) and match(f))
+            self._globbed[key] = hit
         return list(hit)
 
     def glob_dirs(self, pattern: str | list[str] | tuple[str, ...], *, ignore_case: bool = False) -> list[str]:

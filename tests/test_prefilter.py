@@ -413,3 +413,29 @@ def test_notebooks_with_unicode_escapes_are_searched_decoded(tmp_path):
     idx = Project(root).fact("python")
     assert idx.mentioning(call_filter(["train_test_split"])) == {"eda.ipynb"}
     assert [c.name for c in idx.modules["eda.ipynb"].calls] == ["train_test_split"]
+
+
+@pytest.mark.parametrize("pattern, path", [
+    ("**/*.ipynb", "a/b/c.ipynb"), ("*.py", "x.py/inner.txt"), ("k8s/**/*.yaml", "k8s/a/b/svc.yaml"),
+    ("Dockerfile*", "svc/Dockerfile.gpu"), ("data/", "data/raw/x.csv"), ("[Mm]akefile", "Makefile"),
+    ("**/.github/workflows/*.yml", ".github/workflows/ci.yml"),
+])
+def test_glob_literal_part_is_in_every_match(pattern, path):
+    """`Project.glob` skips paths without the pattern's literal part before matching."""
+    from auditor.pathmatch import compile_glob, required_text
+
+    assert compile_glob(pattern).match(path)
+    need = required_text(pattern)
+    assert need is None or need in path
+
+
+def test_glob_with_and_without_the_literal_test_agree(tmp_path):
+    from auditor.pathmatch import compile_glob
+
+    files = {"a/b/c.ipynb": "", "x.py/inner.txt": "", "k8s/a/svc.yaml": "", "svc/Dockerfile.gpu": "",
+             "Makefile": "", "docs/INDEX.MD": "", "naïve/Ünïcode.md": ""}
+    project = Project(make_repo(tmp_path, files))
+    for patterns, ignore_case in [(("*.py",), False), (("**/*.ipynb", "k8s/**/*.yaml"), False),
+                                  (("**/*.md",), True), (("Dockerfile*",), False), (("*",), False)]:
+        plain = [f for f in project.files if any(compile_glob(p, ignore_case).match(f) for p in patterns)]
+        assert project.glob(list(patterns), ignore_case=ignore_case) == plain
