@@ -225,3 +225,17 @@ def test_hostile_gitignore_patterns_cannot_hang_the_walk(tmp_path: Path):
     assert f"{name}/{name}.txt" in project.files
     details = " ".join(p.detail for p in project.problems if p.path == ".gitignore")
     assert "wildcards" in details and "more than 1000 ignore patterns" in details
+
+
+def test_files_larger_than_one_read_are_read_whole(tmp_path):
+    """Reads stop at a short read: a multi-megabyte file still arrives complete."""
+    from auditor.project import Project
+
+    body = "".join(f"line {i:07d}\n" for i in range(300_000))   # ~3.6 MB
+    root = tmp_path / "r"
+    root.mkdir()
+    (root / "big.txt").write_text(body)
+    (root / "small.txt").write_text("x\n")
+    project = Project(root, use_git=False)
+    assert project.read_text("big.txt") == body
+    assert project.read_text("small.txt") == "x\n"
