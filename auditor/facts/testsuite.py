@@ -77,7 +77,8 @@ class TestSuite:
 
         def may_define_tests(path: str) -> bool:
             text = index.source(path) if index.prefilter else None
-            return text is None or _TEST_HINT.search(text) is not None
+            # (non-ASCII text is not filtered: Python reads `ｄef` as `def`)
+            return text is None or not text.isascii() or _TEST_HINT.search(text) is not None
 
         mods = (index.modules[p] for p in self.candidates if may_define_tests(p))
         for m in index.batched(mods):
