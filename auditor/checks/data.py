@@ -121,19 +121,11 @@ def find_splits(ctx) -> list[tuple[Evidence, bool]]:
                    and is_entry_point(idx.modules[p])]
     # Most files' splits are seeded by an argument (`random_state=42`): those are read from
     # the call expressions alone (auditor/facts/callsites.py); the rest are parsed in full.
-    quick: dict[str, list[tuple[Evidence, bool]]] = {}
-    slow = []
-    for m in idx.select(tests=False, mentions=_SPLIT_TOKENS, parse=False):
-        found = _argument_seeded_splits(idx, m)
-        if found is None:
-            slow.append(m)
-        else:
-            quick[m.path] = found
-    full: dict[str, list[tuple[Evidence, bool]]] = {}
-    for m in idx.batched(slow):
-        full[m.path] = _splits_of(idx, m, seeds, entry_seeds)
-    out = [hit for m in idx.select(tests=False, mentions=_SPLIT_TOKENS, parse=False)
-           for hit in (quick[m.path] if m.path in quick else full[m.path])]
+    candidates = list(idx.select(tests=False, mentions=_SPLIT_TOKENS, parse=False))
+    found = {m.path: _argument_seeded_splits(idx, m) for m in candidates}
+    for m in idx.batched(m for m in candidates if found[m.path] is None):
+        found[m.path] = _splits_of(idx, m, seeds, entry_seeds)
+    out = [hit for m in candidates for hit in found[m.path]]
     idx.memo["data.splits"] = out
     return out
 

@@ -9,7 +9,6 @@ cannot express.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from typing import Any
@@ -27,32 +26,24 @@ from auditor.predicates import MAX_EVIDENCE, Context, found
 #   *or* in the package name;
 # - Python compares identifiers after NFKC normalisation (`ｍodel` is `model`), so a non-ASCII
 #   text is normalised before searching, and a notebook whose JSON escapes characters (`\u...`)
-#   is not filtered at all;
+#   is searched in its decoded code cells (both: `PythonIndex.normalised_text`);
 # - a case-insensitive name test only filters ASCII text (`str.lower` and `re.IGNORECASE` agree
 #   there, and not on every Unicode letter).
 
 
 def _searchable(idx, project, m) -> str | None:
-    """The text name tests search for module `m`; None when it cannot be filtered on (or
-    pre-filters are switched off: `PythonIndex.prefilter`)."""
+    """The text name tests search for module `m` (`PythonIndex.normalised_text`); None when
+    it cannot be filtered on (or pre-filters are switched off: `PythonIndex.prefilter`)."""
     if not idx.prefilter:
         return None
-    text = project.read_text(m.path)
-    if text is None or (m.kind == "notebook" and "\\u" in text):
-        return None  # notebook JSON may spell an identifier with `\u` escapes
-    if text.isascii():
-        return text
-    memo = idx.memo.setdefault("deploy.nfkc", {})
-    hit = memo.get(m.path)
-    if hit is None:
-        hit = memo[m.path] = unicodedata.normalize("NFKC", text)
-    return hit
+    return idx.normalised_text(m.path)
 
 
 def _plain_lower(text: str | None, m) -> str | None:
-    """Lower-cased text for case-insensitive name tests; None when that is not exact."""
+    """Lower-cased text for case-insensitive name tests; None when that is not exact (non-ASCII
+    text, or a notebook's raw JSON that may escape characters as `\\u...`)."""
     if text is None or not text.isascii() or (m.kind == "notebook" and "\\u" in text):
-        return None  # (a notebook's escapes: see `_searchable`)
+        return None
     return text.lower()
 
 

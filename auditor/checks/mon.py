@@ -14,8 +14,7 @@ from __future__ import annotations
 
 import re
 
-from auditor.facts.python import name_tokens
-from auditor.facts.tokens import CALL_AFTER, AnyCase, calls_written, text_passes
+from auditor.facts.tokens import CALL_AFTER, AnyCase, calls_written, name_tokens, text_passes
 from auditor.model import Evidence, Outcome
 from auditor.predicates import Context, found
 

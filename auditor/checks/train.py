@@ -14,8 +14,7 @@ from __future__ import annotations
 
 import re
 
-from auditor.facts.tokens import AnyCase, calls_written, either, has_any, keywords_written, text_passes
-from auditor.facts.python import name_tokens
+from auditor.facts.tokens import AnyCase, calls_written, either, has_any, keywords_written, name_tokens, text_passes
 from auditor.model import Evidence, Outcome
 from auditor.predicates import MAX_EVIDENCE
 from auditor.predicates.python import any_name_matches, evidence, index

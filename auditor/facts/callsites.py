@@ -21,7 +21,7 @@ import bisect
 import re
 from functools import lru_cache
 
-from auditor.facts.pyimports import _prefix_state, _string_spans, scan_imports
+from auditor.facts.pyimports import _prefix_state, _string_spans, scan_imports, string_end
 
 MAX_TEXT = 512 * 1024      # larger files: the full parse (and its caps) decide
 MAX_CALLS = 500            # more calls to the names in one file: the full parse decides
@@ -162,7 +162,7 @@ def _closing_paren(text: str, open_at: int) -> int | None:
         if c in "'\"":
             m = _STRING_START.match(text, i)
             quote = m.group(1)
-            end = _string_end(text, i + len(quote), quote)
+            end = string_end(text, i + len(quote), quote)
             if end is None:
                 return None
             i = end
@@ -174,21 +174,6 @@ def _closing_paren(text: str, open_at: int) -> int | None:
                 return None
             if not stack:
                 return i
-        i += 1
-    return None
-
-
-def _string_end(text: str, i: int, quote: str) -> int | None:
-    n = len(text)
-    while i < n:
-        c = text[i]
-        if c == "\\":
-            i += 2
-            continue
-        if len(quote) == 1 and c == "\n":
-            return None
-        if text.startswith(quote, i):
-            return i + len(quote)
         i += 1
     return None
 

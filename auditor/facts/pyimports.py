@@ -63,7 +63,7 @@ def _iter_string_spans(text: str):
         if state == "string":
             pos = start + 1  # the quote belongs to a one-line string; look again after it
             continue
-        end = _closing(text, quote, m.end())
+        end = string_end(text, m.end(), quote) or len(text)   # unterminated: to the end
         yield start, end
         pos = closed = end
 
@@ -101,18 +101,33 @@ def _prefix_state(text: str, begin: int, end: int) -> str:
     return "code"
 
 
-def _closing(text: str, quote: str, pos: int) -> int:
-    """End offset of a triple-quoted string whose body starts at `pos` (unterminated: len)."""
-    while True:
-        end = text.find(quote, pos)
-        if end == -1:
-            return len(text)
-        backslashes = 0
-        while end - backslashes - 1 >= pos and text[end - backslashes - 1] == "\\":
-            backslashes += 1
-        if backslashes % 2 == 0:
-            return end + 3
-        pos = end + 1
+def string_end(text: str, pos: int, quote: str) -> int | None:
+    """End offset of a string literal whose body starts at `pos` and that `quote` closes
+    (`'`, `"`, or a triple quote); None when it does not end (a one-line string meeting an
+    unescaped line end, or the end of the text)."""
+    if len(quote) == 3:
+        while True:
+            end = text.find(quote, pos)
+            if end == -1:
+                return None
+            backslashes = 0
+            while end - backslashes - 1 >= pos and text[end - backslashes - 1] == "\\":
+                backslashes += 1
+            if backslashes % 2 == 0:
+                return end + 3
+            pos = end + 1
+    n = len(text)
+    while pos < n:
+        c = text[pos]
+        if c == "\\":
+            pos += 2
+            continue
+        if c == "\n":
+            return None
+        if c == quote:
+            return pos + 1
+        pos += 1
+    return None
 
 
 def _logical_line(text: str, start: int) -> tuple[str, int]:

@@ -31,7 +31,6 @@ from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from auditor.facts.tokens import name_tokens  # noqa: F401  (re-exported for checks)
 
 # ---------------------------------------------------------------------------- limits
 MAX_PY_BYTES = 2 * 1024 * 1024   # larger .py files are generated code: not parsed (a problem)
@@ -853,6 +852,7 @@ class PythonIndex:
         self._words = None   # a WordIndex of the sources, built on the first text pre-filter
         self._packages: dict[str, list[str]] | None = None
         self._decoded: dict[str, str] = {}   # notebooks' code cells, for `filter_text`
+        self._nfkc: dict[str, str] = {}      # non-ASCII filter texts, NFKC-normalised
         self._train_hint: set[str] | None = None
         self._filter_paths: dict[Any, set[str]] = {}
         self._first_party_memo: dict[tuple[str, str, int], bool] = {}
@@ -1005,7 +1005,7 @@ class PythonIndex:
                 hit |= index.containing(t, fold)
                 hit |= self._in_package(t)
             if verify is not None:
-                hit = {p for p in hit if (text := self._normalised(p)) is None or verify(text)}
+                hit = {p for p in hit if (text := self.normalised_text(p)) is None or verify(text)}
             self._filter_paths[key] = hit
         return hit
 
@@ -1030,14 +1030,18 @@ class PythonIndex:
                 out.update(paths)
         return out
 
-    def _normalised(self, path: str) -> str | None:
-        """Filter text as Python reads identifiers (NFKC), for the finer text tests."""
+    def normalised_text(self, path: str) -> str | None:
+        """`filter_text` as Python reads identifiers (NFKC: `ｆit` is `fit`), for the finer
+        text tests; normalised once per file."""
         text = self.filter_text(path)
-        if text is not None and not text.isascii():
+        if text is None or text.isascii():
+            return text
+        hit = self._nfkc.get(path)
+        if hit is None:
             import unicodedata
 
-            text = unicodedata.normalize("NFKC", text)
-        return text
+            hit = self._nfkc[path] = unicodedata.normalize("NFKC", text)
+        return hit
 
     def load(self, mods: Iterable[ModuleFacts]) -> None:
         """Build the bodies of these records now, in one batch (cache and pool at once)."""
@@ -1159,7 +1163,7 @@ class PythonIndex:
         ml = self.ml_related if scope == "ml-code" else None
         training = scope == "training-code"
         tokens = mentions if mentions is None or callable(mentions) else tuple(mentions)
-        mentioned = self.mentioning(tokens) if tokens is not None and self.prefilter else None
+        mentioned = self.mentioning(tokens) if tokens is not None else None
 
         def candidates() -> Iterator[ModuleFacts]:
             for p, m in self.modules.items():

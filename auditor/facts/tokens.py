@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import itertools
 import re
-import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 
 class TextFilter:
@@ -308,7 +307,7 @@ def text_passes(idx, m, test: Callable[[str], bool]) -> bool:
     text = idx.filter_text(m.path)
     if text is None or test(text):
         return True
-    return not text.isascii() and test(unicodedata.normalize("NFKC", text))
+    return not text.isascii() and test(idx.normalised_text(m.path))
 
 
 def _minimal(tokens) -> tuple[str, ...]:
