@@ -130,6 +130,14 @@ class FactCache:
                 pass
         return moved
 
+    def forked(self) -> "FactCache":
+        """The same store for a forked child, which must open its own connection: a SQLite
+        connection is never used on both sides of a fork."""
+        twin = FactCache(self.directory)
+        twin._broken = self._broken
+        twin._pruned = set(self._pruned)
+        return twin
+
     def close(self) -> None:
         if self._conn is not None:
             try:

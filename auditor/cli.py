@@ -59,8 +59,8 @@ def _selection_options(func):
                      help="Do not read or write the per-file fact cache (in MLAUDIT_CACHE_DIR or the "
                           "user cache directory)."),
         click.option("--jobs", "-j", type=click.IntRange(min=1), expose_value=False, callback=_store_meta,
-                     help="Processes for per-file work on large repositories (default: all CPUs). "
-                          "Results do not depend on it."),
+                     help="Processes for per-file work and rule evaluation on large repositories "
+                          "(default: all CPUs). Results do not depend on it."),
     ]):
         func = option(func)
     return func

@@ -72,6 +72,7 @@ class Engine:
         profile = cfg["profile"]
         waivers = {w.rule: w for w in cfg.waivers if w.active(self.today)}
         overrides = cfg.get("severity", {}) or {}
+        self._evaluate_in_lanes(profile, waivers)
         results = []
         for rule in self.rules.values():
             if not in_profile(rule, profile):
@@ -91,6 +92,19 @@ class Engine:
             results.append(Result(rule, status, message_for(rule, status, out),
                                   evidence=evidence_for(status, out), severity=severity))
         return sorted(results, key=lambda r: _rule_order(r.rule))
+
+    def _evaluate_in_lanes(self, profile: str, waivers: dict) -> None:
+        """On a large tree with more than one job, evaluate the rules that will be
+        reported in parallel processes first (auditor/lanes.py); `run` then finds their
+        verdicts made."""
+        from auditor import lanes
+
+        cfg = self.config
+        todo = [rule for rule in self.rules.values()
+                if in_profile(rule, profile) and is_enabled(rule, cfg["select"], cfg["ignore"])
+                and rule.id not in waivers]
+        if lanes.worth_it(self.project, todo):
+            lanes.evaluate(self, todo)
 
     def expired_waivers(self) -> list[str]:
         out = []

@@ -19,6 +19,7 @@ functions named in `FACT_EXTRACTORS` and cached on the snapshot.
 
 from __future__ import annotations
 
+import bisect
 import importlib
 import os
 import re
@@ -91,6 +92,7 @@ class Project:
         self._link_targets: dict[str, str] = {}  # in-tree symlink -> resolved relative path
         self.file_budget_ms = file_budget_ms  # None or <= 0: no per-file budget
         self._spent: dict[str, float] = {}
+        self._joined: tuple[str, str, list[int] | None] | None = None   # see _containing
         self._globbed: dict[tuple, tuple[str, ...]] = {}   # glob() results (the listing is fixed)  # seconds of bounded work charged to each file
         self._dir_ok: dict[str, bool] = {"": True}  # listed directory -> a real directory?
 
@@ -374,17 +376,41 @@ class Project:
             needs = [required_text(p) for p in patterns]
             if not patterns or None in needs:
                 hit = tuple(f for f in self.files if match(f))
-            elif ignore_case:   # a substring test first: most paths lack the pattern's literal part
-                needs = [n.lower() for n in needs]
-                hit = tuple(f for f in self.files
-                            if (not f.isascii() or any(n in f.lower() for n in needs)) and match(f))
-            elif len(needs) == 1:
-                need = needs[0]
-                hit = tuple(f for f in self.files if need in f and match(f))
-            else:
-                hit = tuple(f for f in self.files if any(n in f for n in needs) and match(f))
+            else:   # most paths lack the patterns' literal parts: find those first
+                hit = tuple(f for f in self._containing(needs, ignore_case) if match(f))
             self._globbed[key] = hit
         return list(hit)
+
+    def _containing(self, needs: list[str], fold: bool) -> list[str]:
+        """Files (in listing order) whose path contains one of `needs` (case-insensitively
+        with `fold`): searched in the whole listing joined by newlines, at C speed, then
+        mapped back to paths; each path is tested on its own when the listing cannot be
+        joined that way (a newline or non-ASCII character in some path)."""
+        if self._joined is None:
+            joined = "\n".join(self.files)
+            ok = "\n" not in "".join(self.files) and joined.isascii()
+            starts, pos = [], 0
+            for f in self.files if ok else ():
+                starts.append(pos)
+                pos += len(f) + 1
+            self._joined = (joined, joined.lower(), starts) if ok else ("", "", None)
+        joined, lowered, starts = self._joined
+        if fold:
+            needs = [n.lower() for n in needs]
+        if starts is None:
+            return [f for f in self.files   # (a non-ASCII path may match case-insensitively unlowered)
+                    if fold and not f.isascii() or any(n in (f.lower() if fold else f) for n in needs)]
+        text = lowered if fold else joined
+        found: set[int] = set()
+        for need in needs:
+            if "\n" in need:
+                continue
+            i = text.find(need)
+            while i != -1:
+                k = bisect.bisect_right(starts, i) - 1
+                found.add(k)
+                i = text.find(need, starts[k + 1] if k + 1 < len(starts) else len(text))
+        return [self.files[k] for k in sorted(found)]
 
     def glob_dirs(self, pattern: str | list[str] | tuple[str, ...], *, ignore_case: bool = False) -> list[str]:
         patterns = [pattern] if isinstance(pattern, str) else list(pattern)

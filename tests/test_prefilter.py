@@ -429,13 +429,20 @@ def test_glob_literal_part_is_in_every_match(pattern, path):
     assert need is None or need in path
 
 
-def test_glob_with_and_without_the_literal_test_agree(tmp_path):
+@pytest.mark.parametrize("listing", ["ascii", "non-ascii"])
+def test_glob_with_and_without_the_literal_test_agree(tmp_path, listing):
+    """The literal parts are searched in the joined listing (ASCII) or path by path."""
     from auditor.pathmatch import compile_glob
 
     files = {"a/b/c.ipynb": "", "x.py/inner.txt": "", "k8s/a/svc.yaml": "", "svc/Dockerfile.gpu": "",
-             "Makefile": "", "docs/INDEX.MD": "", "naïve/Ünïcode.md": ""}
+             "Makefile": "", "docs/INDEX.MD": "", "docs/index.md.md": "", "k8s/k8s/k8s.yaml": "",
+             "yaml": "", "z.yaml": ""}
+    if listing == "non-ascii":
+        files["naïve/Ünïcode.md"] = ""
     project = Project(make_repo(tmp_path, files))
     for patterns, ignore_case in [(("*.py",), False), (("**/*.ipynb", "k8s/**/*.yaml"), False),
-                                  (("**/*.md",), True), (("Dockerfile*",), False), (("*",), False)]:
+                                  (("**/*.md",), True), (("Dockerfile*",), False), (("*",), False),
+                                  (("**/*.yaml", "k8s/**"), False), (("*.YAML", "**/INDEX*"), True),
+                                  (("nothing/**",), False)]:
         plain = [f for f in project.files if any(compile_glob(p, ignore_case).match(f) for p in patterns)]
         assert project.glob(list(patterns), ignore_case=ignore_case) == plain

@@ -1,0 +1,199 @@
+"""Rule evaluation in two processes at once on large repositories ("lanes").
+
+Why: the per-file work of an audit (file headers, secret scans, parsed bodies) already runs
+in the pool of `cache.cached_map`, but the rules run one after another in one process, and
+on a large tree they are most of a cold run. Given the snapshot, rules are independent:
+
+1. At the start a forked child (lane A) evaluates the rules that read no Python facts (CI
+   model, secrets, infrastructure), while this process builds the Python index and its
+   word index, which most other rules share.
+2. Then a second child (lane B) is forked: it inherits the index copy-on-write and
+   evaluates part of the remaining rules while this process evaluates the rest.
+
+A child sends back its verdicts and the problems it met (pickled, through a pipe); this
+process adds them to its own. Nothing else crosses: facts a child computed stay in it.
+The report is identical to a serial run: every verdict is a function of the snapshot and
+the rule alone (a rule that refers to another evaluates it in its own lane), and problems
+form a set. A child that fails in any way is not trusted: its rules are evaluated here afterwards.
+
+Lanes are used only where they pay (`worth_it`): more than one job allowed (`--jobs`), a
+platform that forks, no other thread alive (forking a threaded process can deadlock the
+child), and a tree large enough that a fork costs little beside the work.
+
+Which rule goes where only changes speed, never results. The groups and weights below
+were measured with `bench/profile.py` on the generated 20,000-file repository; rules not
+named (user rules included) are light and stay in this process.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import signal
+from dataclasses import dataclass
+
+MIN_FILES = 2000   # below this a fork costs more than the rules it moves
+
+# Rules whose facts are not Python's: they run in lane A while the Python index is built.
+READS_NO_PYTHON = frozenset({
+    "VCS001", "VCS005", "VCS006", "CI001", "CI002", "CI003", "CI004", "CI005", "CI007",
+    "CODE005", "CODE006", "CODE008", "DATA001", "DATA002", "DEPLOY002", "INFRA002",
+    "INFRA003", "INFRA005", "TEAM009",
+})
+
+# Seconds x 100 of each heavier Python rule's own time, cold; the rest weigh 1.
+WEIGHTS = {
+    "DATA005": 95, "DATA003": 30, "MON002": 16, "INFRA004": 14, "DEPLOY001": 11,
+    "TRAIN009": 9, "TRAIN003": 9, "DEPLOY005": 8, "TRAIN005": 7, "TRAIN008": 7,
+    "DATA006": 6, "DEPLOY003": 5, "MON001": 5, "MON004": 5, "DEPLOY004": 4,
+    "CODE001": 4, "TEAM005": 3, "DATA004": 2, "CODE010": 2, "TRAIN010": 2,
+}
+
+# What the second lane should inherit ready-made rather than build again.
+_SHARED_FACTS = ("python",)
+
+_HELD: list = []   # a child keeps what it must never finalise (the parent's SQLite connection)
+
+
+@dataclass
+class _Lane:
+    pid: int
+    fd: int
+
+
+def worth_it(project, rules: list) -> bool:
+    import threading
+
+    from auditor.cache import _can_fork
+
+    jobs = int(getattr(project, "jobs", 1) or 1)
+    return (jobs > 1 and len(rules) > 1 and len(project.files) >= MIN_FILES
+            and threading.active_count() == 1 and _can_fork())
+
+
+def evaluate(engine, rules: list) -> None:
+    """Fill `engine`'s verdicts for `rules`, using two processes at most at any time."""
+    project = engine.project
+    side = [r for r in rules if r.id in READS_NO_PYTHON]
+    rest = [r for r in rules if r.id not in READS_NO_PYTHON]
+    lanes: list[_Lane] = []
+    jobs = project.jobs
+    project.jobs = 1   # the lanes are the parallelism: a pool beside them only competes
+    try:
+        if side and rest:
+            lanes.append(_fork(engine, side))
+        else:
+            rest = side + rest
+        if any(r.id in WEIGHTS for r in rest):
+            _warm(project)
+        mine, theirs = split(rest)
+        if theirs:
+            lanes.append(_fork(engine, theirs))
+        for rule in mine:
+            engine._verdict(rule)
+        while lanes:
+            _collect(engine, lanes[-1])
+            lanes.pop()
+    finally:
+        project.jobs = jobs
+        for lane in lanes:   # interrupted: leave no child behind
+            _end(lane)
+
+
+def split(rules: list) -> tuple[list, list]:
+    """Two halves of about equal weight (heaviest first, each to the lighter side); the
+    first half keeps the catalogue order of its rules."""
+    order = {r.id: i for i, r in enumerate(rules)}
+    halves: tuple[list, list] = ([], [])
+    load = [0, 0]
+    for rule in sorted(rules, key=lambda r: (-WEIGHTS.get(r.id, 1), order[r.id])):
+        side = 0 if load[0] <= load[1] else 1
+        halves[side].append(rule)
+        load[side] += WEIGHTS.get(rule.id, 1)
+    return (sorted(halves[0], key=lambda r: order[r.id]), sorted(halves[1], key=lambda r: order[r.id]))
+
+
+def _warm(project) -> None:
+    """Build the facts most remaining rules share, so that lane B inherits them."""
+    for name in _SHARED_FACTS:
+        fact = project.fact(name)
+        if hasattr(fact, "word_index"):
+            fact.word_index()
+
+
+def _fork(engine, rules: list) -> _Lane:
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:   # the child: evaluate, send, and leave without running the parent's code
+        status = 1
+        try:
+            os.close(read_end)
+            _become_lane(engine.project)
+            for rule in rules:
+                engine._verdict(rule)
+            payload = pickle.dumps((engine._verdicts, engine.project.problems),
+                                   protocol=pickle.HIGHEST_PROTOCOL)
+            with os.fdopen(write_end, "wb") as out:
+                out.write(payload)
+            status = 0
+        except BaseException:   # noqa: BLE001 - the parent sees the status and does the work
+            pass
+        finally:
+            os._exit(status)
+    os.close(write_end)
+    return _Lane(pid, read_end)
+
+
+def _become_lane(project) -> None:
+    """A lane is one process: no pool of its own, its own cache connection (a SQLite
+    connection must not be used across a fork), default signal actions."""
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, signal.SIG_DFL)
+    project.jobs = 1
+    cache = getattr(project, "cache", None)
+    if cache is not None:
+        _HELD.append(cache)
+        project.cache = cache.forked()
+
+
+def _collect(engine, lane: _Lane) -> None:
+    """Take a lane's verdicts and problems. A lane that failed gives nothing: the engine
+    then evaluates its rules here, as it does every rule without a verdict."""
+    chunks = []
+    fd, lane.fd = lane.fd, -1   # the file object below owns (and closes) it
+    try:
+        with os.fdopen(fd, "rb") as pipe:
+            while chunk := pipe.read(1 << 20):
+                chunks.append(chunk)
+    except OSError:
+        chunks = []
+    _, status = os.waitpid(lane.pid, 0)
+    lane.pid = -1
+    result = None
+    if os.waitstatus_to_exitcode(status) == 0 and chunks:
+        try:
+            result = pickle.loads(b"".join(chunks))
+        except Exception:   # a truncated or garbled answer: do the work here
+            result = None
+    if result is None:
+        return
+    verdicts, problems = result
+    for rule_id, verdict in verdicts.items():
+        engine._verdicts.setdefault(rule_id, verdict)
+    for problem in problems:
+        engine.project.add_problem(problem.path, problem.detail)
+
+
+def _end(lane: _Lane) -> None:
+    """Stop a lane that will not be collected (the run was interrupted)."""
+    if lane.pid > 0:
+        try:
+            os.kill(lane.pid, signal.SIGKILL)
+            os.waitpid(lane.pid, 0)
+        except OSError:
+            pass
+    if lane.fd >= 0:
+        try:
+            os.close(lane.fd)
+        except OSError:
+            pass

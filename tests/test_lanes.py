@@ -1,0 +1,209 @@
+"""Rule lanes (auditor/lanes.py): rules evaluated in forked processes give the same report.
+
+Lanes start only on large trees; these tests lower the threshold so that they run on small
+fixtures, and compare full JSON reports (minus timings) with a serial run (`jobs=1`).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+
+import pytest
+
+from auditor import lanes
+from auditor.audit import AuditOptions, run_audit
+from auditor.model import Rule
+from auditor.reporters.json_report import report_dict
+from tests.helpers import ROOT, copy_sample, git
+
+BROKEN = {
+    "src/pipeline/broken.py": "import sklearn\nfrom sklearn.model_selection import train_test_split\n"
+                              "def split(df):\n    return train_test_split(df, test_size=0.2\n",
+    "notebooks/broken.ipynb": '{"cells": [',
+    ".github/workflows/broken.yml": "jobs: [unclosed\n",
+    "configs/bad.toml": "a = = 1\n",
+    "data/blob.csv": b"\x00\x01\x02binary",
+}
+
+
+def _report(path, jobs, cache_dir=None, profile=None) -> dict:
+    overrides = {"profile": profile} if profile else {}
+    opts = AuditOptions(no_config=True, jobs=jobs, use_cache=cache_dir is not None,
+                        cache_dir=str(cache_dir) if cache_dir else None, overrides=overrides)
+    data = report_dict(run_audit(path, opts))
+    data.pop("duration_ms")
+    return data
+
+
+@pytest.fixture
+def here(monkeypatch):
+    """Ids of the rules whose checks ran in this (the parent) process."""
+    import auditor.engine as engine_mod
+
+    parent, seen = os.getpid(), []
+    real = engine_mod.Engine._verdict
+
+    def verdict(self, rule):
+        if os.getpid() == parent and rule.id not in self._verdicts:
+            seen.append(rule.id)
+        return real(self, rule)
+
+    monkeypatch.setattr(engine_mod.Engine, "_verdict", verdict)
+    return seen
+
+
+@pytest.fixture
+def forks(monkeypatch):
+    """Lanes on any tree; the pids of the lanes started, for the test to inspect."""
+    monkeypatch.setattr(lanes, "MIN_FILES", 0)
+    started: list[int] = []
+    real = lanes._fork
+
+    def spy(engine, rules):
+        lane = real(engine, rules)
+        started.append(lane.pid)
+        return lane
+
+    monkeypatch.setattr(lanes, "_fork", spy)
+    return started
+
+
+def _gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
+def _with_problems(tmp_path, sample):
+    repo = copy_sample(sample, tmp_path)
+    for rel, content in BROKEN.items():
+        path = repo / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "broken inputs")
+    return repo
+
+
+@pytest.mark.parametrize("sample", ["exemplary", "halfway", "notebook_only"])
+def test_lanes_give_the_serial_report(tmp_path, forks, here, sample):
+    repo = _with_problems(tmp_path, sample)
+    serial = _report(repo, 1, profile="production")
+    assert forks == [] and "VCS005" in here
+    here.clear()
+    parallel = _report(repo, 2, profile="production")
+    assert len(forks) == 2, "both lanes should have been forked"
+    assert "VCS005" not in here and len(here) < len(serial["results"]) - 10   # done in the lanes
+    assert parallel == serial
+    paths = {p["path"] for p in serial["problems"]}
+    # problems met in each lane reach the report: CI YAML in lane A, Python in the main lanes
+    assert {".github/workflows/broken.yml", "notebooks/broken.ipynb"} <= paths
+    assert all(_gone(pid) for pid in forks), "a lane was left running or unreaped"
+
+
+def test_lanes_on_a_generated_monorepo_with_cache(tmp_path, forks):
+    repo = tmp_path / "gen"
+    subprocess.run([sys.executable, str(ROOT / "bench" / "generate.py"), str(repo), "--files", "400",
+                    "--seed", "11"], check=True, capture_output=True)
+    serial = _report(repo, 1)
+    cache_dir = tmp_path / "cache"
+    assert _report(repo, 2, cache_dir) == serial            # lanes fill the cache side by side
+    assert forks
+    import sqlite3
+
+    with sqlite3.connect(cache_dir / "facts-v1.sqlite") as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        conn.execute("DELETE FROM entries WHERE ns LIKE 'run/%'")   # keep per-file entries only
+    assert _report(repo, 2, cache_dir) == serial            # and read what they stored
+    assert _report(repo, 1, cache_dir) == serial
+
+
+@pytest.mark.parametrize("failure", ["exit", "signal", "garbage"])
+def test_a_failed_lane_is_redone_here(tmp_path, forks, here, monkeypatch, failure):
+    repo = copy_sample("halfway", tmp_path)
+    serial = _report(repo, 1)
+    real_become = lanes._become_lane
+
+    def broken(project):
+        real_become(project)
+        if failure == "exit":
+            os._exit(3)
+        if failure == "signal":
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    monkeypatch.setattr(lanes, "_become_lane", broken)
+    if failure == "garbage":   # a lane that exits cleanly but sends a truncated answer
+        real_dumps = lanes.pickle.dumps
+        monkeypatch.setattr(lanes.pickle, "dumps", lambda obj, protocol=None: real_dumps(obj)[:-5])
+    here.clear()
+    assert _report(repo, 2) == serial
+    assert forks and all(_gone(pid) for pid in forks)
+    assert "VCS005" in here, "the failed lane's rules were not evaluated again here"
+
+
+def test_interrupt_stops_the_lanes(tmp_path, forks, monkeypatch):
+    repo = copy_sample("halfway", tmp_path)
+    import auditor.engine as engine_mod
+
+    real = engine_mod.Engine._verdict
+
+    def verdict(self, rule):
+        if forks and os.getpid() == parent and rule.id.startswith("DATA"):
+            raise KeyboardInterrupt
+        return real(self, rule)
+
+    parent = os.getpid()
+    monkeypatch.setattr(engine_mod.Engine, "_verdict", verdict)
+    with pytest.raises(KeyboardInterrupt):
+        _report(repo, 2)
+    assert forks and all(_gone(pid) for pid in forks)
+
+
+def test_lanes_only_where_they_pay(tmp_path, monkeypatch):
+    repo = copy_sample("exemplary", tmp_path)
+    from auditor.project import Project
+
+    project = Project(repo)
+    rules = [_rule("A"), _rule("B")]
+    project.jobs = 2
+    assert not lanes.worth_it(project, rules)          # 60 files: far below MIN_FILES
+    monkeypatch.setattr(lanes, "MIN_FILES", 0)
+    assert lanes.worth_it(project, rules)
+    project.jobs = 1
+    assert not lanes.worth_it(project, rules)          # --jobs 1
+    project.jobs = 2
+    assert not lanes.worth_it(project, rules[:1])      # nothing to share out
+    import threading
+
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    try:
+        assert not lanes.worth_it(project, rules)      # forking beside a thread can deadlock
+    finally:
+        stop.set()
+        thread.join()
+
+
+def _rule(rule_id: str) -> Rule:
+    return Rule(id=rule_id, slug=rule_id.lower(), title=rule_id, category="DATA", severity="low",
+                profile="team", practice="", rationale="", fix="", check={"path-exists": "x"})
+
+
+def test_split_balances_weight_and_keeps_catalogue_order():
+    rules = [_rule(r) for r in ("CODE001", "DATA003", "DATA005", "MON002", "TRAIN001", "TRAIN003")]
+    mine, theirs = lanes.split(rules)
+    assert sorted(r.id for r in mine + theirs) == sorted(r.id for r in rules)
+    weight = [sum(lanes.WEIGHTS.get(r.id, 1) for r in half) for half in (mine, theirs)]
+    assert abs(weight[0] - weight[1]) <= max(lanes.WEIGHTS.values())
+    assert [r.id for r in mine] == sorted(r.id for r in mine)   # catalogue order kept
+    assert "DATA005" in {r.id for r in mine} ^ {r.id for r in theirs}
+    assert lanes.split([]) == ([], [])
