@@ -49,6 +49,14 @@ WEIGHTS = {
     "CODE001": 4, "TEAM005": 3, "DATA004": 2, "CODE010": 2, "TRAIN010": 2,
 }
 
+# Rules that share a costly fact other than Python's (the infrastructure model), or refer to
+# one another (`rule = "DEPLOY001"`), go to the same half, so that only one process builds
+# it; the group weighs that fact once more.
+TOGETHER = (
+    (frozenset({"DEPLOY001", "DEPLOY003", "DEPLOY004", "DEPLOY005", "INFRA001", "INFRA004",
+                "MON001", "MON002", "MON003", "MON004"}), 17),
+)
+
 # What the second lane should inherit ready-made rather than build again.
 _SHARED_FACTS = ("python",)
 
@@ -72,23 +80,27 @@ def worth_it(project, rules: list) -> bool:
 
 
 def evaluate(engine, rules: list) -> None:
-    """Fill `engine`'s verdicts for `rules`, using two processes at most at any time."""
+    """Fill `engine`'s verdicts for `rules`, using two processes at most at any time. Rules
+    left without a verdict (a lane that could not start or failed) are evaluated by the
+    engine afterwards, as in a serial run."""
     project = engine.project
     side = [r for r in rules if r.id in READS_NO_PYTHON]
     rest = [r for r in rules if r.id not in READS_NO_PYTHON]
+    if not (side and rest):
+        side, rest = [], side + rest
     lanes: list[_Lane] = []
     jobs = project.jobs
     project.jobs = 1   # the lanes are the parallelism: a pool beside them only competes
     try:
-        if side and rest:
-            lanes.append(_fork(engine, side))
-        else:
-            rest = side + rest
+        lane = _fork(engine, side) if side else None
+        if lane is not None:
+            lanes.append(lane)
         if any(r.id in WEIGHTS for r in rest):
             _warm(project)
         mine, theirs = split(rest)
-        if theirs:
-            lanes.append(_fork(engine, theirs))
+        lane = _fork(engine, theirs) if theirs else None
+        if lane is not None:
+            lanes.append(lane)
         for rule in mine:
             engine._verdict(rule)
         while lanes:
@@ -101,29 +113,51 @@ def evaluate(engine, rules: list) -> None:
 
 
 def split(rules: list) -> tuple[list, list]:
-    """Two halves of about equal weight (heaviest first, each to the lighter side); the
-    first half keeps the catalogue order of its rules."""
+    """Two halves of about equal weight: groups of `TOGETHER` and single rules, heaviest
+    first, each to the lighter side. Each half keeps the catalogue order of its rules."""
     order = {r.id: i for i, r in enumerate(rules)}
+    units: list[tuple[int, int, list]] = []
+    grouped: set[str] = set()
+    for members, extra in TOGETHER:
+        unit = [r for r in rules if r.id in members]
+        if unit:
+            grouped.update(r.id for r in unit)
+            units.append((sum(WEIGHTS.get(r.id, 1) for r in unit) + extra, order[unit[0].id], unit))
+    units += [(WEIGHTS.get(r.id, 1), order[r.id], [r]) for r in rules if r.id not in grouped]
     halves: tuple[list, list] = ([], [])
     load = [0, 0]
-    for rule in sorted(rules, key=lambda r: (-WEIGHTS.get(r.id, 1), order[r.id])):
+    for weight, _, unit in sorted(units, key=lambda u: (-u[0], u[1])):
         side = 0 if load[0] <= load[1] else 1
-        halves[side].append(rule)
-        load[side] += WEIGHTS.get(rule.id, 1)
+        halves[side].extend(unit)
+        load[side] += weight
     return (sorted(halves[0], key=lambda r: order[r.id]), sorted(halves[1], key=lambda r: order[r.id]))
 
 
 def _warm(project) -> None:
-    """Build the facts most remaining rules share, so that lane B inherits them."""
+    """Build the facts most remaining rules share, so that lane B inherits them. A fact that
+    fails here fails again in the rule that needs it, which reports it as that rule's error."""
     for name in _SHARED_FACTS:
-        fact = project.fact(name)
-        if hasattr(fact, "word_index"):
-            fact.word_index()
+        try:
+            fact = project.fact(name)
+            if hasattr(fact, "word_index"):
+                fact.word_index()
+        except Exception:   # noqa: BLE001 - see the docstring
+            pass
 
 
-def _fork(engine, rules: list) -> _Lane:
-    read_end, write_end = os.pipe()
-    pid = os.fork()
+def _fork(engine, rules: list) -> _Lane | None:
+    """A child evaluating `rules`; None when no process can be started (the parent then
+    evaluates them)."""
+    try:
+        read_end, write_end = os.pipe()
+    except OSError:
+        return None
+    try:
+        pid = os.fork()
+    except OSError:
+        os.close(read_end)
+        os.close(write_end)
+        return None
     if pid == 0:   # the child: evaluate, send, and leave without running the parent's code
         status = 1
         try:

@@ -149,6 +149,35 @@ def test_a_failed_lane_is_redone_here(tmp_path, forks, here, monkeypatch, failur
     assert "VCS005" in here, "the failed lane's rules were not evaluated again here"
 
 
+def test_no_lane_when_fork_fails(tmp_path, monkeypatch, here):
+    repo = copy_sample("halfway", tmp_path)
+    serial = _report(repo, 1)
+    monkeypatch.setattr(lanes, "MIN_FILES", 0)
+
+    def no_fork():
+        raise OSError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(lanes.os, "fork", no_fork)
+    here.clear()
+    assert _report(repo, 2) == serial
+    assert "VCS005" in here
+
+
+def test_a_failing_shared_fact_stays_the_error_of_its_rules(tmp_path, monkeypatch, forks):
+    import auditor.facts.python as python_facts
+
+    def broken(project):
+        raise RuntimeError("index exploded")
+
+    monkeypatch.setattr(python_facts, "extract", broken)
+    repo = copy_sample("halfway", tmp_path)
+    serial = _report(repo, 1)
+    errors = [r for r in serial["results"] if r["status"] == "error"]
+    assert errors and "index exploded" in errors[0]["message"]
+    assert _report(repo, 2) == serial
+    assert len(forks) == 2
+
+
 def test_interrupt_stops_the_lanes(tmp_path, forks, monkeypatch):
     repo = copy_sample("halfway", tmp_path)
     import auditor.engine as engine_mod
