@@ -7,14 +7,15 @@ on a large tree they are most of a cold run. Given the snapshot, rules are indep
 1. At the start a forked child (lane A) evaluates the rules that read no Python facts (CI
    model, secrets, infrastructure), while this process builds the Python index and its
    word index, which most other rules share.
-2. Then a second child (lane B) is forked: it inherits the index copy-on-write and
-   evaluates part of the remaining rules while this process evaluates the rest.
+2. Then a second child (lane B) is forked: it inherits the index copy-on-write, and it
+   and this process take the remaining rules, heaviest first, from one work queue.
 
 A child sends back its verdicts and the problems it met (pickled, through a pipe); this
 process adds them to its own. Nothing else crosses: facts a child computed stay in it.
 The report is identical to a serial run: every verdict is a function of the snapshot and
 the rule alone (a rule that refers to another evaluates it in its own lane), and problems
-form a set. A child that fails in any way is not trusted: its rules are evaluated here afterwards.
+form a set. A child that fails in any way is not trusted: its rules are evaluated here
+afterwards.
 
 Lanes are used only where they pay (`worth_it`): more than one job allowed (`--jobs`), a
 platform that forks, no other thread alive (forking a threaded process can deadlock the
@@ -22,7 +23,7 @@ child), and a tree large enough that a fork costs little beside the work.
 
 Which rule goes where only changes speed, never results. The groups and weights below
 were measured with `bench/profile.py` on the generated 20,000-file repository; rules not
-named (user rules included) are light and stay in this process.
+named there (user rules included) weigh 1 and are taken last.
 """
 
 from __future__ import annotations
@@ -43,10 +44,10 @@ READS_NO_PYTHON = frozenset({
 
 # Seconds x 100 of each heavier Python rule's own time, cold; the rest weigh 1.
 WEIGHTS = {
-    "DATA005": 95, "DATA003": 30, "MON002": 16, "INFRA004": 14, "DEPLOY001": 11,
-    "TRAIN009": 9, "TRAIN003": 9, "DEPLOY005": 8, "TRAIN005": 7, "TRAIN008": 7,
-    "DATA006": 6, "DEPLOY003": 5, "MON001": 5, "MON004": 5, "DEPLOY004": 4,
-    "CODE001": 4, "TEAM005": 3, "DATA004": 2, "CODE010": 2, "TRAIN010": 2,
+    "DATA005": 88, "DATA003": 22, "INFRA004": 16, "MON002": 14, "TRAIN003": 12, "DEPLOY004": 12,
+    "TRAIN009": 11, "DEPLOY001": 9, "TRAIN005": 9, "TRAIN008": 9, "DEPLOY005": 7, "CODE002": 6,
+    "DATA004": 6, "CODE001": 5, "DEPLOY003": 5, "MON001": 5, "MON004": 5, "DATA006": 4,
+    "TEAM005": 3, "TEAM008": 3, "CODE010": 3, "TRAIN010": 2,
 }
 
 # Rules that share a costly fact other than Python's (the infrastructure model), or refer to
@@ -89,48 +90,77 @@ def evaluate(engine, rules: list) -> None:
     if not (side and rest):
         side, rest = [], side + rest
     lanes: list[_Lane] = []
+    queue = -1
     jobs = project.jobs
     project.jobs = 1   # the lanes are the parallelism: a pool beside them only competes
     try:
-        lane = _fork(engine, side) if side else None
+        lane = _fork(engine, lambda: _evaluate_all(engine, side)) if side else None
         if lane is not None:
             lanes.append(lane)
         if any(r.id in WEIGHTS for r in rest):
             _warm(project)
-        mine, theirs = split(rest)
-        lane = _fork(engine, theirs) if theirs else None
+        work = units(rest)
+        queue = _queue(len(work))
+        lane = _fork(engine, lambda: _drain(engine, work, queue)) if len(work) > 1 else None
         if lane is not None:
             lanes.append(lane)
-        for rule in mine:
-            engine._verdict(rule)
+        _drain(engine, work, queue)
         while lanes:
             _collect(engine, lanes[-1])
             lanes.pop()
     finally:
         project.jobs = jobs
+        if queue >= 0:
+            os.close(queue)
         for lane in lanes:   # interrupted: leave no child behind
             _end(lane)
 
 
-def split(rules: list) -> tuple[list, list]:
-    """Two halves of about equal weight: groups of `TOGETHER` and single rules, heaviest
-    first, each to the lighter side. Each half keeps the catalogue order of its rules."""
+def units(rules: list) -> list[list]:
+    """The rules in pieces of work, heaviest first: each group of `TOGETHER` is one piece,
+    every other rule one on its own; ties keep catalogue order."""
     order = {r.id: i for i, r in enumerate(rules)}
-    units: list[tuple[int, int, list]] = []
+    pieces: list[tuple[int, int, list]] = []
     grouped: set[str] = set()
     for members, extra in TOGETHER:
         unit = [r for r in rules if r.id in members]
         if unit:
             grouped.update(r.id for r in unit)
-            units.append((sum(WEIGHTS.get(r.id, 1) for r in unit) + extra, order[unit[0].id], unit))
-    units += [(WEIGHTS.get(r.id, 1), order[r.id], [r]) for r in rules if r.id not in grouped]
-    halves: tuple[list, list] = ([], [])
-    load = [0, 0]
-    for weight, _, unit in sorted(units, key=lambda u: (-u[0], u[1])):
-        side = 0 if load[0] <= load[1] else 1
-        halves[side].extend(unit)
-        load[side] += weight
-    return (sorted(halves[0], key=lambda r: order[r.id]), sorted(halves[1], key=lambda r: order[r.id]))
+            pieces.append((sum(WEIGHTS.get(r.id, 1) for r in unit) + extra, order[unit[0].id], unit))
+    pieces += [(WEIGHTS.get(r.id, 1), order[r.id], [r]) for r in rules if r.id not in grouped]
+    return [unit for _, _, unit in sorted(pieces, key=lambda p: (-p[0], p[1]))]
+
+
+def _queue(count: int) -> int:
+    """A pipe holding the numbers of `count` pieces of work (one byte each), already closed
+    for writing: each process that reads a byte owns that piece, and a read at the end gives
+    nothing. Pipe reads are atomic, so no piece is taken twice; which process takes which
+    only changes speed. -1 when there is no pipe (the parent then does all the work)."""
+    if count > 255:
+        return -1
+    try:
+        read_end, write_end = os.pipe()
+    except OSError:
+        return -1
+    try:
+        os.write(write_end, bytes(range(count)))   # < PIPE_BUF: written whole
+    finally:
+        os.close(write_end)
+    return read_end
+
+
+def _drain(engine, work: list[list], queue: int) -> None:
+    """Evaluate the pieces of `work` this process takes from `queue` (all, without one)."""
+    if queue < 0:
+        _evaluate_all(engine, [rule for unit in work for rule in unit])
+        return
+    while taken := os.read(queue, 1):
+        _evaluate_all(engine, work[taken[0]])
+
+
+def _evaluate_all(engine, rules: list) -> None:
+    for rule in rules:
+        engine._verdict(rule)
 
 
 def _warm(project) -> None:
@@ -145,9 +175,9 @@ def _warm(project) -> None:
             pass
 
 
-def _fork(engine, rules: list) -> _Lane | None:
-    """A child evaluating `rules`; None when no process can be started (the parent then
-    evaluates them)."""
+def _fork(engine, work) -> _Lane | None:
+    """A child that runs `work()` and sends back the verdicts and problems it then holds;
+    None when no process can be started (the parent then does that work)."""
     try:
         read_end, write_end = os.pipe()
     except OSError:
@@ -163,8 +193,7 @@ def _fork(engine, rules: list) -> _Lane | None:
         try:
             os.close(read_end)
             _become_lane(engine.project)
-            for rule in rules:
-                engine._verdict(rule)
+            work()
             payload = pickle.dumps((engine._verdicts, engine.project.problems),
                                    protocol=pickle.HIGHEST_PROTOCOL)
             with os.fdopen(write_end, "wb") as out:

@@ -227,12 +227,41 @@ def _rule(rule_id: str) -> Rule:
                 profile="team", practice="", rationale="", fix="", check={"path-exists": "x"})
 
 
-def test_split_balances_weight_and_keeps_catalogue_order():
-    rules = [_rule(r) for r in ("CODE001", "DATA003", "DATA005", "MON002", "TRAIN001", "TRAIN003")]
-    mine, theirs = lanes.split(rules)
-    assert sorted(r.id for r in mine + theirs) == sorted(r.id for r in rules)
-    weight = [sum(lanes.WEIGHTS.get(r.id, 1) for r in half) for half in (mine, theirs)]
-    assert abs(weight[0] - weight[1]) <= max(lanes.WEIGHTS.values())
-    assert [r.id for r in mine] == sorted(r.id for r in mine)   # catalogue order kept
-    assert "DATA005" in {r.id for r in mine} ^ {r.id for r in theirs}
-    assert lanes.split([]) == ([], [])
+def test_units_heaviest_first_with_groups_kept_whole():
+    ids = ("CODE001", "DATA003", "DATA005", "DEPLOY001", "MON002", "MON003", "TRAIN001", "TRAIN003")
+    work = lanes.units([_rule(r) for r in ids])
+    assert sorted(r.id for unit in work for r in unit) == sorted(ids)
+    assert [r.id for r in work[0]] == ["DATA005"]
+    group = next(unit for unit in work if len(unit) > 1)
+    assert [r.id for r in group] == ["DEPLOY001", "MON002", "MON003"]   # catalogue order inside
+    weights = [sum(lanes.WEIGHTS.get(r.id, 1) for r in unit) for unit in work if len(unit) == 1]
+    assert weights == sorted(weights, reverse=True)
+    assert lanes.units([]) == []
+
+
+def test_two_processes_draining_one_queue_take_each_piece_once():
+    """The work queue of the second phase: every piece is taken by exactly one process."""
+    count = 200
+    queue = lanes._queue(count)
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:   # pragma: no cover - the child reports through the pipe
+        try:
+            taken = bytearray()
+            while piece := os.read(queue, 1):
+                taken += piece
+                sum(range(2000))   # some work, so that both sides take pieces
+            os.write(write_end, bytes(taken))
+        finally:
+            os._exit(0)
+    os.close(write_end)
+    mine = bytearray()
+    while piece := os.read(queue, 1):
+        mine += piece
+        sum(range(2000))
+    os.waitpid(pid, 0)
+    theirs = os.read(read_end, 4096)
+    os.close(read_end)
+    os.close(queue)
+    assert sorted(mine + theirs) == list(range(count))
+    assert lanes._queue(256) == -1   # more pieces than one byte can name: no queue

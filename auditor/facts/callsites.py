@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import bisect
 import re
-from functools import lru_cache
 
 from auditor.facts.pyimports import _prefix_state, _string_spans, scan_imports, string_end
 
@@ -31,10 +30,27 @@ _IMPORT_AFTER_COLON = re.compile(r":[ \t]*(?:import|from)[ \t]")
 _DEFINED = re.compile(r"(?<![\w])(?:def|class)[ \t]+$")
 
 
-@lru_cache(maxsize=64)
-def _names_rx(names: frozenset[str]) -> re.Pattern[str]:
-    return re.compile(r"(?<![\w])(?:" + "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
-                      + r")(?![\w])")
+_WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
+
+
+def _occurrences(text: str, names: frozenset[str]) -> list[tuple[int, int]]:
+    """(start, end) of each of `names` standing as a whole word in an ASCII `text`, in order.
+
+    One `str.find` loop per name: several times faster than a regex alternation guarded by a
+    look-behind, which `re` must try at every position. Whole words cannot overlap, so this
+    is the set of matches of `(?<!\\w)(?:name|...)(?!\\w)`."""
+    out = []
+    n = len(text)
+    for name in names:
+        size = len(name)
+        i = text.find(name)
+        while i != -1:
+            end = i + size
+            if (i == 0 or text[i - 1] not in _WORD_CHARS) and (end == n or text[end] not in _WORD_CHARS):
+                out.append((i, end))
+            i = text.find(name, i + 1)
+    out.sort()
+    return out
 
 
 def call_sites(text: str, names: frozenset[str], package: str | None = None) -> list | None:
@@ -52,8 +68,7 @@ def call_sites(text: str, names: frozenset[str], package: str | None = None) -> 
     import_starts = [s for s, _ in import_spans]
     found: list[tuple[int, str, int]] = []   # (callee start, callee + arguments, line)
     scanned = 0
-    for m in _names_rx(names).finditer(text):
-        start, end = m.start(), m.end()
+    for start, end in _occurrences(text, names):
         k = bisect.bisect_right(strings, start)
         if k % 2:   # inside a triple-quoted string: plain text, unless it is an f-string
             if _is_fstring(text, strings[k - 1]):

@@ -20,7 +20,7 @@ class TextFilter:
     followed by `(` or ` as`) or, with `word`, right after a word holding a token for which
     `word(w)` holds (`manual_seed`); or `confirm` must be found somewhere in the text."""
 
-    __slots__ = ("tokens", "confirm", "after", "fold", "word")
+    __slots__ = ("tokens", "confirm", "after", "fold", "word", "_ends")
 
     def __init__(self, tokens: tuple[str, ...], confirm: re.Pattern[str] | None = None, *,
                  after: re.Pattern[str] | None = None, fold: bool = False, word=None) -> None:
@@ -29,6 +29,7 @@ class TextFilter:
         self.after = after
         self.fold = fold
         self.word = word          # a test of the whole word around a token (a compiled regex's match)
+        self._ends = None         # `_after` as one regex, compiled when first needed
 
     @property
     def key(self) -> tuple:
@@ -48,21 +49,25 @@ class TextFilter:
     def _after(self, text: str) -> bool:
         """No word boundary is asked for before a token: a notebook's JSON writes
         `\\ntrain_test_split(` for a line's start (with `word`, the word is cut there too)."""
+        if self.word is None:
+            # one C-speed search: a token ending a word, then `after` (for a token that
+            # overlaps itself, `aa` in `aaa(`, this finds the later occurrence too; a
+            # superset stays a superset)
+            if self._ends is None:
+                self._ends = re.compile(f"(?:{_alternation(self.tokens)})(?!\\w)(?:{self.after.pattern})",
+                                        self.after.flags)
+            return self._ends.search(text) is not None
         match, word, n = self.after.match, self.word, len(text)
         for t in self.tokens:
             i = text.find(t)
             while i != -1:
-                end = i + len(t)
-                if word is not None:
-                    start = i
-                    while start > 0 and _is_word(text[start - 1]):
-                        start -= 1
-                    while end < n and _is_word(text[end]):
-                        end += 1
-                    if (word(text[start:end]) or start > 0 and text[start - 1] == "\\" and word(text[start + 1:end])) \
-                            and match(text, end):
-                        return True
-                elif (end == n or not _is_word(text[end])) and match(text, end):
+                start, end = i, i + len(t)
+                while start > 0 and _is_word(text[start - 1]):
+                    start -= 1
+                while end < n and _is_word(text[end]):
+                    end += 1
+                if (word(text[start:end]) or start > 0 and text[start - 1] == "\\" and word(text[start + 1:end])) \
+                        and match(text, end):
                     return True
                 i = text.find(t, end)
         return False
