@@ -60,6 +60,10 @@ TOGETHER = (
 
 # What the second lane should inherit ready-made rather than build again.
 _SHARED_FACTS = ("python",)
+# Small facts lane A builds that later rules need too: sent back with its verdicts, so that
+# neither this process nor lane B builds them again.
+SENT_BACK = ("infra", "ci", "precommit", "deps", "git")
+WAIT_FOR_SIDE_S = 0.2   # how long the second phase waits for lane A's facts before going on
 
 _HELD: list = []   # a child keeps what it must never finalise (the parent's SQLite connection)
 
@@ -99,6 +103,9 @@ def evaluate(engine, rules: list) -> None:
             lanes.append(lane)
         if any(r.id in WEIGHTS for r in rest):
             _warm(project)
+        if lanes and _finished(lanes[0], WAIT_FOR_SIDE_S):
+            _collect(engine, lanes[0])   # its facts, then, are lane B's inheritance too
+            lanes.pop(0)
         work = units(rest)
         queue = _queue(len(work))
         lane = _fork(engine, lambda: _drain(engine, work, queue)) if len(work) > 1 else None
@@ -194,7 +201,7 @@ def _fork(engine, work) -> _Lane | None:
             os.close(read_end)
             _become_lane(engine.project)
             work()
-            payload = pickle.dumps((engine._verdicts, engine.project.problems),
+            payload = pickle.dumps((engine._verdicts, engine.project.problems, _facts_to_send(engine.project)),
                                    protocol=pickle.HIGHEST_PROTOCOL)
             with os.fdopen(write_end, "wb") as out:
                 out.write(payload)
@@ -205,6 +212,29 @@ def _fork(engine, work) -> _Lane | None:
             os._exit(status)
     os.close(write_end)
     return _Lane(pid, read_end)
+
+
+def _facts_to_send(project) -> dict[str, bytes]:
+    """The `SENT_BACK` facts this lane built, each pickled on its own (one that cannot be
+    pickled is simply built again where needed)."""
+    out = {}
+    for name in SENT_BACK:
+        if name in project._facts:
+            try:
+                out[name] = pickle.dumps(project._facts[name], protocol=pickle.HIGHEST_PROTOCOL)
+            except Exception:   # noqa: BLE001 - see the docstring
+                pass
+    return out
+
+
+def _finished(lane: _Lane, timeout: float) -> bool:
+    """Whether a lane has started sending its answer (or ended), waiting up to `timeout`."""
+    import select
+
+    try:
+        return bool(select.select([lane.fd], [], [], timeout)[0])
+    except (OSError, ValueError):
+        return False
 
 
 def _become_lane(project) -> None:
@@ -220,8 +250,8 @@ def _become_lane(project) -> None:
 
 
 def _collect(engine, lane: _Lane) -> None:
-    """Take a lane's verdicts and problems. A lane that failed gives nothing: the engine
-    then evaluates its rules here, as it does every rule without a verdict."""
+    """Take a lane's verdicts, problems and facts. A lane that failed gives nothing: the
+    engine then evaluates its rules here, as it does every rule without a verdict."""
     chunks = []
     fd, lane.fd = lane.fd, -1   # the file object below owns (and closes) it
     try:
@@ -240,11 +270,17 @@ def _collect(engine, lane: _Lane) -> None:
             result = None
     if result is None:
         return
-    verdicts, problems = result
+    verdicts, problems, facts = result
     for rule_id, verdict in verdicts.items():
         engine._verdicts.setdefault(rule_id, verdict)
     for problem in problems:
         engine.project.add_problem(problem.path, problem.detail)
+    for name, blob in facts.items():
+        if name in SENT_BACK and name not in engine.project._facts:
+            try:
+                engine.project._facts[name] = pickle.loads(blob)
+            except Exception:   # noqa: BLE001 - built again where needed
+                pass
 
 
 def _end(lane: _Lane) -> None:
