@@ -144,6 +144,40 @@ def run_git(cwd: Path, *argv: str, extra_config: list | None = None,
     `network=True` only for an explicit URL clone: transports are allowed and the user's
     ssh settings apply. `extra_config` holds further ("key", "value") settings (or "k=v").
     """
+    return start_git(cwd, *argv, extra_config=extra_config, timeout=timeout, check=check,
+                     network=network).wait()
+
+
+class PendingGit:
+    """A git command started by `start_git`; `wait()` gives its stdout (or raises GitError)."""
+
+    def __init__(self, proc: subprocess.Popen, argv: tuple[str, ...], timeout: float, check: bool) -> None:
+        self.proc, self.argv, self.timeout, self.check = proc, argv, timeout, check
+
+    def wait(self) -> bytes:
+        proc = self.proc
+        try:
+            out, err = proc.communicate(timeout=self.timeout)
+        except subprocess.TimeoutExpired:
+            _kill_group(proc)
+            raise GitTimeout(f"git {self.argv[0]} timed out after {self.timeout:g}s") from None
+        except BaseException:
+            _kill_group(proc)
+            raise
+        if self.check and proc.returncode != 0:
+            msg = err.decode("utf-8", "replace").strip().splitlines()
+            raise GitError(f"git {self.argv[0]} failed: {msg[-1] if msg else proc.returncode}")
+        return out
+
+    def cancel(self) -> None:
+        """Stop it (its answer is no longer wanted)."""
+        _kill_group(self.proc)
+
+
+def start_git(cwd: Path, *argv: str, extra_config: list | None = None,
+              timeout: float | None = None, check: bool = True, network: bool = False) -> PendingGit:
+    """Start one hardened git command (see `run_git`), to be waited for later: lets a slow
+    command (walking the work tree for untracked files) run beside other work."""
     timeout = git_timeout() if timeout is None else timeout
     try:
         proc = subprocess.Popen(
@@ -159,18 +193,7 @@ def run_git(cwd: Path, *argv: str, extra_config: list | None = None,
         raise GitError("git is not installed") from exc
     except OSError as exc:
         raise GitError(f"cannot run git: {exc.strerror or exc}") from exc
-    try:
-        out, err = proc.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        _kill_group(proc)
-        raise GitTimeout(f"git {argv[0]} timed out after {timeout:g}s") from None
-    except BaseException:
-        _kill_group(proc)
-        raise
-    if check and proc.returncode != 0:
-        msg = err.decode("utf-8", "replace").strip().splitlines()
-        raise GitError(f"git {argv[0]} failed: {msg[-1] if msg else proc.returncode}")
-    return out
+    return PendingGit(proc, argv, timeout, check)
 
 
 class GitTimeout(GitError):
@@ -208,6 +231,27 @@ class SafeGit:
 
     def run(self, *argv: str, check: bool = True, timeout: float | None = None) -> bytes:
         return self._call(*argv, check=check, extra=self._driver_overrides(), timeout=timeout)
+
+    def start(self, *argv: str) -> "SafeGit.Pending":
+        """Start a command now, wait for its stdout later (`.wait()`); a timeout there
+        marks this git as dead, as in `run`."""
+        if self._dead:
+            raise GitError(self._dead)
+        return SafeGit.Pending(self, start_git(self.root, *argv, extra_config=self._driver_overrides()))
+
+    class Pending:
+        def __init__(self, git: "SafeGit", pending: PendingGit) -> None:
+            self._git, self._pending = git, pending
+
+        def wait(self) -> bytes:
+            try:
+                return self._pending.wait()
+            except GitTimeout as exc:
+                self._git._dead = f"{exc}; git is not used further for this repository"
+                raise
+
+        def cancel(self) -> None:
+            self._pending.cancel()
 
     def text(self, *argv: str, check: bool = True) -> str:
         return self.run(*argv, check=check).decode("utf-8", "replace")

@@ -153,12 +153,18 @@ class Project:
         return self._list_walk(), None
 
     def _list_git(self) -> tuple[list[str], frozenset[str]]:
-        tracked_raw = self.git.run("ls-files", "-z", "--cached", "--full-name")
-        others_raw = self.git.run("ls-files", "-z", "--others", "--exclude-standard", "--full-name")
-        prefix = self._git_prefix()
-        tracked = set(_split_z(tracked_raw, prefix))
-        names = tracked | set(_split_z(others_raw, prefix))
-        files = [p for p in names if self._admit(p, check_dirs=True)]
+        # git walks the work tree for untracked files while the tracked ones are checked here
+        others = self.git.start("ls-files", "-z", "--others", "--exclude-standard", "--full-name")
+        try:
+            tracked_raw = self.git.run("ls-files", "-z", "--cached", "--full-name")
+            prefix = self._git_prefix()
+            tracked = set(_split_z(tracked_raw, prefix))
+            files = [p for p in tracked if self._admit(p, check_dirs=True)]
+            others_raw = others.wait()
+        except BaseException:
+            others.cancel()
+            raise
+        files += [p for p in set(_split_z(others_raw, prefix)) - tracked if self._admit(p, check_dirs=True)]
         return sorted(self._filter_excluded(files)), frozenset(f for f in files if f in tracked)
 
     def _git_prefix(self) -> str:

@@ -197,6 +197,40 @@ def test_a_timed_out_repository_is_not_asked_again(tmp_path: Path, monkeypatch):
             g.run("status")
 
 
+def test_a_started_command_times_out_like_a_run_one(tmp_path: Path, monkeypatch):
+    """`SafeGit.start` (the untracked-file listing runs beside other work) keeps the
+    timeout of `run`: the wait raises, and git is not asked again."""
+    root = _repo(tmp_path)
+    g = SafeGit(root)
+    g._driver_overrides()            # read before the config is made to hang
+    monkeypatch.setenv("MLAUDIT_GIT_TIMEOUT", "1")
+    make_fifo(root / ".git" / "blocker")
+    with open(root / ".git" / "config", "a") as fh:
+        fh.write("[include]\n\tpath = blocker\n")
+    pending = g.start("ls-files", "-z", "--others", "--exclude-standard")
+    with pytest.raises(GitError, match="timed out"):
+        pending.wait()
+    with pytest.raises(GitError, match="not used further"):
+        g.run("status")
+
+
+def test_untracked_listing_failure_falls_back_to_a_walk(tmp_path: Path, monkeypatch):
+    root = _repo(tmp_path)
+    (root / "notes.txt").write_text("untracked\n")
+
+    class Broken:
+        def wait(self):
+            raise GitError("git ls-files failed: simulated")
+
+        def cancel(self):
+            pass
+
+    monkeypatch.setattr(SafeGit, "start", lambda self, *argv: Broken())
+    project = Project(root)
+    assert {"train.py", "notes.txt"} <= set(project.files)
+    assert any(p.path == ".git" and "walked the tree" in p.detail for p in project.problems)
+
+
 def test_core_worktree_pointing_elsewhere_is_not_used(tmp_path: Path):
     other = make_repo(tmp_path, {"elsewhere.py": "import torch\n"}, use_git=True, name="other")
     root = _repo(tmp_path)
