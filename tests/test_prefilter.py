@@ -113,6 +113,23 @@ def test_scanner_matches_ast_on_real_code(corpus):
     assert checked >= len(files) * 0.9
 
 
+@pytest.mark.parametrize("text", ["", "import os", "from x import y\nimport z", "\nimport a\n\n  from b import c",
+                                  "fromage = 1\nimportant = 2\n", "x = 1\n\timport(y)\nfrom\\\n a import b",
+                                  "import\n", "\r\nimport a\r\n"])
+def test_statement_lines_found_after_newlines_are_those_of_the_multiline_pattern(text):
+    from auditor.facts import pyimports
+
+    assert list(pyimports._statement_starts(text)) == [m.start() for m in pyimports._STATEMENT.finditer(text)]
+
+
+def test_statement_lines_on_real_code():
+    from auditor.facts import pyimports
+
+    for f in _corpus("auditor") + _corpus("stdlib"):
+        text = f.read_text(encoding="utf-8", errors="replace")
+        assert list(pyimports._statement_starts(text)) == [m.start() for m in pyimports._STATEMENT.finditer(text)], f
+
+
 def test_scanner_ignores_prose_that_starts_with_from():
     text = "x = (\n    1\n)\nfrom the docs, import nothing\nimport 3d\n"
     assert scan_imports(text) == []

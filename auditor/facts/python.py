@@ -1086,7 +1086,7 @@ class PythonIndex:
         # ML code plus the files that drive it through first-party imports (a train.py that
         # only imports `from pkg.model import build` still trains); scope "ml-code" uses this
         self.ml_related = frozenset(self.frameworks) | frozenset(
-            p for p in self.modules if any(q in ml for q in self.first_party_imports(p)))
+            p for p in self.modules if p not in self.frameworks and any(q in ml for q in self.first_party_imports(p)))
 
     def _training_candidate(self, path: str, m: ModuleFacts) -> bool:
         """Could this file fit a model? (cheap: headers and a scan of the text)"""
