@@ -183,6 +183,29 @@ def test_data005_fails_on_an_unseeded_split_and_points_at_it(tmp_path, files, un
     assert r.evidence[0].detail.startswith("cell 2: ") == r.evidence[0].path.endswith(".ipynb")
 
 
+def test_data005_reads_argument_seeded_splits_without_parsing_helpers_named_like_a_sample(tmp_path, monkeypatch):
+    """`def split_sample(` calls no `.sample`: the module's seeded split is read from the
+    call expression alone; a spaced `df . sample (` still has the module parsed."""
+    import auditor.facts.python as python_facts
+
+    parsed = []
+    real = python_facts.index_body
+
+    def index_body(text, package=None):
+        parsed.append(text)
+        return real(text, package)
+
+    monkeypatch.setattr(python_facts, "index_body", index_body)
+    helper = ("from sklearn.model_selection import train_test_split\n"
+              "def split_sample(frame, seed=3):\n    return train_test_split(frame, random_state=seed)\n"
+              "def evaluate_sample(model, frame):\n    return model.score(frame)\n")
+    assert run(tmp_path / "a", {"pkg/split.py": helper}, "DATA005") == "pass"
+    assert not any("split_sample" in t for t in parsed)
+    r = result(tmp_path / "b", {"pkg/split.py": helper, "pkg/sub.py": "import pandas as pd\nx = df . sample (frac=0.3)\n"},
+               "DATA005")
+    assert r.status == "fail" and [(e.path, e.line) for e in r.evidence] == [("pkg/sub.py", 2)]
+
+
 @pytest.mark.parametrize("files", [
     {"train.py": "import torch\nloader = torch.utils.data.DataLoader(ds, batch_size=32, shuffle=True)\n"},
     {"cv.py": "from sklearn.model_selection import KFold\ncv = KFold(n_splits=5)\n"},
