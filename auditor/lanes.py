@@ -4,9 +4,9 @@ Why: the per-file work of an audit (file headers, secret scans, parsed bodies) a
 in the pool of `cache.cached_map`, but the rules run one after another in one process, and
 on a large tree they are most of a cold run. Given the snapshot, rules are independent:
 
-1. At the start a forked child (lane A) evaluates the rules that read no Python facts (CI
-   model, secrets, infrastructure), while this process builds the Python index and its
-   word index, which most other rules share.
+1. At the start a forked child (lane A) evaluates rules that read no Python facts (secrets,
+   CI model, dependencies), while this process builds the Python index and its word index,
+   which most other rules share.
 2. Then a second child (lane B) is forked: it inherits the index copy-on-write, and it
    and this process take the remaining rules, heaviest first, from one work queue.
 
@@ -35,11 +35,12 @@ from dataclasses import dataclass
 
 MIN_FILES = 2000   # below this a fork costs more than the rules it moves
 
-# Rules whose facts are not Python's: they run in lane A while the Python index is built.
+# Rules whose facts are not Python's: they run in lane A while the Python index is built
+# (the rules of the infrastructure model go with the rules that share it, below: the two
+# halves of the first phase are then about as long).
 READS_NO_PYTHON = frozenset({
     "VCS001", "VCS005", "VCS006", "CI001", "CI002", "CI003", "CI004", "CI005", "CI007",
-    "CODE005", "CODE006", "CODE008", "DATA001", "DATA002", "DEPLOY002", "INFRA002",
-    "INFRA003", "INFRA005", "TEAM009",
+    "CODE005", "CODE006", "CODE008", "TEAM009",
 })
 
 # Seconds x 100 of each heavier Python rule's own time, cold; the rest weigh 1.
@@ -54,8 +55,9 @@ WEIGHTS = {
 # one another (`rule = "DEPLOY001"`), go to the same half, so that only one process builds
 # it; the group weighs that fact once more.
 TOGETHER = (
-    (frozenset({"DEPLOY001", "DEPLOY003", "DEPLOY004", "DEPLOY005", "INFRA001", "INFRA004",
-                "MON001", "MON002", "MON003", "MON004"}), 17),
+    (frozenset({"DATA001", "DATA002", "DEPLOY001", "DEPLOY002", "DEPLOY003", "DEPLOY004", "DEPLOY005",
+                "INFRA001", "INFRA002", "INFRA003", "INFRA004", "INFRA005", "MON001", "MON002", "MON003",
+                "MON004"}), 17),
 )
 
 # What the second lane should inherit ready-made rather than build again.

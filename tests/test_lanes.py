@@ -151,22 +151,22 @@ def test_a_failed_lane_is_redone_here(tmp_path, forks, here, monkeypatch, failur
 
 @pytest.mark.parametrize("arrives", ["intact", "garbled"])
 def test_facts_built_in_lane_a_are_not_built_again(tmp_path, forks, monkeypatch, arrives):
-    """Lane A sends back the small facts it built (infrastructure, CI, ...); once they have
+    """Lane A sends back the small facts it built (the CI model, ...); once they have
     arrived, neither this process nor lane B builds them again."""
-    import auditor.facts.infra as infra_facts
+    import auditor.facts.ci as ci_facts
 
     repo = _with_problems(tmp_path, "halfway")
     serial = _report(repo, 1, profile="production")
     monkeypatch.setattr(lanes, "WAIT_FOR_SIDE_S", 60.0)   # wait for lane A, however slow
     log = tmp_path / "built-by"
-    real = infra_facts.extract
+    real = ci_facts.extract
 
     def extract(project):
         with open(log, "a") as out:   # every process that builds the fact
             out.write(f"{os.getpid()}\n")
         return real(project)
 
-    monkeypatch.setattr(infra_facts, "extract", extract)
+    monkeypatch.setattr(ci_facts, "extract", extract)
     if arrives == "garbled":   # the verdicts arrive, the facts do not unpickle
         monkeypatch.setattr(lanes, "_facts_to_send", lambda project: {n: b"garbage" for n in lanes.SENT_BACK})
 

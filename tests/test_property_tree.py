@@ -14,7 +14,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from tests.helpers import git_init
@@ -73,7 +73,12 @@ entries = st.lists(
 )
 
 
-def _build(root: Path, outside: Path, spec) -> dict[str, str]:
+# files git itself reads while the fixture commits (`git add -A`): as FIFOs they would hang
+# that plain git, not the audit (tests/test_security_git.py covers FIFOs in git's way)
+GIT_READS = {".gitattributes", ".gitignore", ".gitmodules", ".mailmap"}
+
+
+def _build(root: Path, outside: Path, spec, *, use_git: bool = False) -> dict[str, str]:
     """Create the tree; returns path -> what must be reported ("" for nothing)."""
     expect: dict[str, str] = {}
     files = [p for kind, p, _ in spec if kind == "file"]
@@ -101,7 +106,7 @@ def _build(root: Path, outside: Path, spec) -> dict[str, str]:
         elif kind == "link-dangling":
             os.symlink("does-not-exist", full)
             expect[rel] = "broken"
-        elif kind == "fifo":
+        elif kind == "fifo" and not (use_git and full.name in GIT_READS):
             os.mkfifo(full)
             expect[rel] = "FIFO"
     return expect
@@ -115,7 +120,7 @@ def _check_tree(spec, use_git: bool) -> None:
         (outside / "secret.py").write_text(f"TOKEN = '{SECRET}'\nimport torch\n")
         root = base / "repo"
         root.mkdir()
-        expect = _build(root, outside, spec)
+        expect = _build(root, outside, spec, use_git=use_git)
         if use_git:
             git_init(root)
             expect = {p: why for p, why in expect.items() if why != "FIFO"}  # git does not list FIFOs
@@ -140,5 +145,6 @@ def test_random_trees_outside_git(spec):
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(spec=entries)
+@example(spec=[("fifo", ".gitattributes", ""), ("file", "train.py", "import torch\n")])  # hung the fixture once
 def test_random_trees_in_git(spec):
     _check_tree(spec, use_git=True)
