@@ -420,6 +420,22 @@ def test_prefilters_never_change_a_result_on_generated_code(tmp_path_factory, fi
     assert fast == slow
 
 
+def test_called_names_are_whole_words_in_modules_not_in_notebook_json(tmp_path):
+    """`split_sample(` calls no `.sample`: a .py file needs the name as a word of its own. A
+    notebook's JSON glues `\\n` to a line's first word, so there the name is searched inside
+    words."""
+    nb = json.dumps({"nbformat": 4, "metadata": {}, "cells": [
+        {"cell_type": "code", "source": "x = 1\nsample(n=3)\n", "outputs": [], "metadata": {}}]})
+    assert "\\nsample(" in nb
+    root = make_repo(tmp_path, {"helper.py": "def split_sample(frame):\n    return split_sample(frame)\n",
+                                "caller.py": "df.sample(frac=0.5)\n", "spaced.py": "df . sample (n=1)\n",
+                                "eda.ipynb": nb, "kw.py": "f(my_random_state=1)\n", "kw2.py": "f(random_state=1)\n"})
+    idx = Project(root).fact("python")
+    assert idx.mentioning(call_filter([".sample"])) == {"caller.py", "spaced.py", "eda.ipynb"}
+    assert idx.mentioning(keyword_filter(["random_state"])) == {"kw2.py"}
+    assert [c.name for c in idx.modules["eda.ipynb"].calls] == ["sample"]
+
+
 def test_notebooks_with_unicode_escapes_are_searched_decoded(tmp_path):
     """json.dumps writes `ｔ` as `\\uff54`: the filters search the decoded cells (found by the
     property test above)."""

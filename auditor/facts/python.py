@@ -993,16 +993,21 @@ class PythonIndex:
             return set(self.modules)
         if isinstance(tokens, tuple):
             key: Any = tokens
-            words, fold, verify = tokens, False, None
+            words, fold, verify, whole = tokens, False, None, False
         else:
             words, fold, verify = tokens.tokens, tokens.fold, tokens.verify
+            whole = tokens.whole and not fold
             key = tokens.key
         hit = self._filter_paths.get(key)
         if hit is None:
             index = self.word_index()
             hit = set()
             for t in words:
-                hit |= index.containing(t, fold)
+                found = index.containing(t, fold)
+                if whole:   # in a .py file an identifier is a word of its own (`split_sample` is not `sample`)
+                    exact = index.with_words((t,))
+                    found = {p for p in found if p in exact or not p.endswith(".py")}
+                hit |= found
                 hit |= self._in_package(t)
             if verify is not None:
                 hit = {p for p in hit if (text := self.normalised_text(p)) is None or verify(text)}

@@ -20,22 +20,26 @@ class TextFilter:
     followed by `(` or ` as`) or, with `word`, right after a word holding a token for which
     `word(w)` holds (`manual_seed`); or `confirm` must be found somewhere in the text."""
 
-    __slots__ = ("tokens", "confirm", "after", "fold", "word", "_ends")
+    __slots__ = ("tokens", "confirm", "after", "fold", "word", "whole", "_ends")
 
     def __init__(self, tokens: tuple[str, ...], confirm: re.Pattern[str] | None = None, *,
-                 after: re.Pattern[str] | None = None, fold: bool = False, word=None) -> None:
+                 after: re.Pattern[str] | None = None, fold: bool = False, word=None,
+                 whole: bool = False) -> None:
         self.tokens = tokens      # with `fold`, lower-case tokens sought in the lower-cased text
         self.confirm = confirm
         self.after = after
         self.fold = fold
         self.word = word          # a test of the whole word around a token (a compiled regex's match)
+        # each token is a whole identifier (a called name, a keyword), never part of one: in a
+        # .py file it stands as a word of its own (a notebook's JSON may glue `\n` to it)
+        self.whole = whole
         self._ends = None         # `_after` as one regex, compiled when first needed
 
     @property
     def key(self) -> tuple:
         return (self.tokens, self.confirm.pattern if self.confirm is not None else None,
                 self.after.pattern if self.after is not None else None, self.fold,
-                getattr(self.word, "__self__", self.word))
+                getattr(self.word, "__self__", self.word), self.whole)
 
     @property
     def verify(self):
@@ -109,7 +113,7 @@ def call_filter(patterns: Iterable[str]) -> TextFilter | None:
     names = _plain_last_names(patterns)
     if names is None:
         return TextFilter(tokens)
-    return TextFilter(names, after=CALL_AFTER)
+    return TextFilter(names, after=CALL_AFTER, whole=True)
 
 
 def decorator_filter(patterns: Iterable[str]) -> TextFilter | None:
@@ -141,7 +145,7 @@ def keyword_filter(names: Iterable[str]) -> TextFilter | None:
     tokens = tuple(sorted({n for n in names if n and n != "**"}))
     if not tokens:
         return None
-    return TextFilter(tokens, after=KEYWORD_AFTER)
+    return TextFilter(tokens, after=KEYWORD_AFTER, whole=True)
 
 
 # What follows a call's name in the source: its `(` (after spaces, a line continuation or the
@@ -339,7 +343,7 @@ def calls_written(names) -> TextFilter:
 
 def keywords_written(names) -> TextFilter:
     """Test for calls passing one of these keyword arguments (`loss=...`)."""
-    return TextFilter(tuple(sorted(set(names))), after=KEYWORD_AFTER)
+    return TextFilter(tuple(sorted(set(names))), after=KEYWORD_AFTER, whole=True)
 
 
 def either(*tests: Callable[[str], bool]) -> Callable[[str], bool]:
