@@ -137,7 +137,22 @@ def _written_filter(patterns: Iterable[str], where) -> TextFilter | None:
     if tokens is None or names is None:
         return TextFilter(tokens) if tokens else None
     alts = _alternation(names)
-    return TextFilter(tokens, re.compile(rf"{where(alts)}|(?:{alts})[\s\\]+as\b"))
+    return TextFilter(tokens, _Either(re.compile(where(alts)), re.compile(rf"(?:{alts})[\s\\]+as\b")))
+
+
+class _Either:
+    """A search for either of two patterns, each searched on its own: one led by a literal
+    (`@`, `class`) lets `re` jump between its occurrences, where their alternation must be
+    tried at every position (INFRA004's decorator filter: 50 -> 10 us per file)."""
+
+    __slots__ = ("first", "second", "pattern")
+
+    def __init__(self, first: re.Pattern[str], second: re.Pattern[str]) -> None:
+        self.first, self.second = first, second
+        self.pattern = f"{first.pattern}|{second.pattern}"
+
+    def search(self, text: str):
+        return self.first.search(text) or self.second.search(text)
 
 
 def keyword_filter(names: Iterable[str]) -> TextFilter | None:
