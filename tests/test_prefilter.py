@@ -178,6 +178,17 @@ def test_decorator_and_base_filters():
     assert not base("logger = WandbLogger(project='x')\n")
 
 
+def test_folded_queries_keep_non_ascii_texts(tmp_path):
+    """`(?i)distill` matches "DİSTILL" (a dotted capital I), which `str.lower` does not turn
+    into "distill": the word index cannot rule out a non-ASCII text for a folded query."""
+    import re
+
+    root = make_repo(tmp_path, {"kd.py": "class KnowledgeD\u0130STILL: pass\n", "plain.py": "x = 1\n"})
+    assert re.search(r"(?i)distill", (root / "kd.py").read_text())
+    idx = Project(root).fact("python")
+    assert idx.mentioning(regex_filter([r"(?i)distill"])) == {"kd.py"}
+
+
 def test_case_insensitive_patterns_filter_on_folded_text():
     f = regex_filter([r"(?i)distill"])
     assert f.fold and f("def DistillTeacher(): pass") and not f("def teach(): pass")

@@ -180,6 +180,10 @@ def _check(root, name: str):
     # Python reads the full-width name as `ks_2samp` (identifiers are NFKC-normalised)
     ("drift_statistics", {"monitoring/job.py": "from scipy.stats import ks_2samp\n\n"
                                                "print(\uff4b\uff53_2samp([1], [2]))\n"}, True),
+    # a drift word with a dotted capital I (`İ`), which only case folding reads as "i": the
+    # word index (lower-cased words) does not see it, so non-ASCII texts are read
+    ("drift_statistics", {"pkg/report.py": 'from scipy import stats\n\nTITLE = "Data DR\u0130FT"\n\n\n'
+                                           'def run(a, b):\n    return stats.ks_2samp(a, b)\n'}, True),
     # a notebook in a drift folder whose cell is one string: the call starts a line
     ("drift_statistics", {"drift/check.ipynb": _nb("from scipy.stats import ks_2samp\nks_2samp(a, b)\n")}, True),
     # an upper-case webhook URL and a post from monitoring code

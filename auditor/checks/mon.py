@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-from auditor.facts.tokens import CALL_AFTER, AnyCase, calls_written, name_tokens, text_passes
+from auditor.facts.tokens import CALL_AFTER, AnyCase, TextFilter, calls_written, name_tokens, text_passes
 from auditor.model import Evidence, Outcome
 from auditor.predicates import Context, found
 
@@ -36,13 +36,18 @@ def _drift_text(text: str) -> bool:
     return _DRIFT_FOLD.search(text) is not None
 
 
+_DRIFT_WORDS = TextFilter(("drift", "shift"), fold=True)
+
+
 def _maybe_monitoring(idx, m) -> bool:
     """Cheap superset of `_is_monitoring_module` (path and source text, no parsing; memoised):
-    a drift word in a definition name or a string literal is written in the source."""
+    a drift word in a definition name or a string literal is written in the source, so the
+    text has "drift" or "shift" in its words (the word index answers that for all files)."""
     memo = idx.memo.setdefault("mon:maybe-monitoring", {})
     hit = memo.get(m.path)
     if hit is None:
-        hit = memo[m.path] = bool(_MONITORING_PATH.search(m.path)) or text_passes(idx, m, _drift_text)
+        hit = memo[m.path] = bool(_MONITORING_PATH.search(m.path)) or (
+            m.path in idx.mentioning(_DRIFT_WORDS) and text_passes(idx, m, _drift_text))
     return hit
 
 

@@ -27,6 +27,7 @@ class WordIndex:
         self._text_of = text_of
         postings: dict[str, list[int]] = {}
         unknown: list[int] = []
+        non_ascii: list[int] = []
         findall = _WORD.findall
         get = postings.get
         for i, path in enumerate(self.paths):
@@ -37,6 +38,7 @@ class WordIndex:
             if text.isascii():   # C-speed: non-word characters to spaces, then split
                 words = set(text.translate(_NON_WORD).split())
             else:
+                non_ascii.append(i)
                 words = set(findall(text))
                 # Python reads identifiers NFKC-normalised (`ｆit` is `fit`): index both forms
                 words |= {unicodedata.normalize("NFKC", w) for w in words if not w.isascii()}
@@ -48,6 +50,9 @@ class WordIndex:
                     hit.append(i)
         self._postings = postings
         self._unknown = unknown
+        # case-insensitive regexes fold more than `str.lower` does (`(?i)i` matches "İ"): a
+        # folded query cannot rule out a non-ASCII text
+        self._non_ascii = non_ascii
         self._vocab = list(postings)
         self._starts = _starts(self._vocab)
         self._blob = "\n".join(self._vocab)
@@ -68,8 +73,11 @@ class WordIndex:
 
     def containing(self, token: str, fold: bool = False) -> set[str]:
         """Paths whose text (lower-cased with `fold`; then give `token` in lower case)
-        contains `token`, plus those whose text could not be read."""
+        contains `token`, plus those whose text could not be read (and, with `fold`, every
+        non-ASCII text)."""
         found: set[int] = set(self._unknown)
+        if fold:
+            found.update(self._non_ascii)
         if token and _WORD.fullmatch(token):
             if fold:
                 if self._lower is None:
