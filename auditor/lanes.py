@@ -6,9 +6,9 @@ on a large tree they are most of a cold run. Given the snapshot, rules are indep
 
 1. At the start a forked child (lane A) evaluates rules that read no Python facts (secrets,
    CI model, dependencies), while this process builds the Python index and its word index,
-   which most other rules share.
-2. Then a second child (lane B) is forked: it inherits the index copy-on-write, and it
-   and this process take the remaining rules, heaviest first, from one work queue.
+   which most other rules share. Each has half of the jobs for its per-file pool.
+2. Then `jobs - 1` children (lanes B) are forked: they inherit the index copy-on-write, and
+   they and this process take the remaining rules, heaviest first, from one work queue.
 
 A child sends back its verdicts and the problems it met (pickled, through a pipe); this
 process adds them to its own. Nothing else crosses: facts a child computed stay in it.
@@ -87,9 +87,9 @@ def worth_it(project, rules: list) -> bool:
 
 
 def evaluate(engine, rules: list) -> None:
-    """Fill `engine`'s verdicts for `rules`, using two processes at most at any time. Rules
-    left without a verdict (a lane that could not start or failed) are evaluated by the
-    engine afterwards, as in a serial run."""
+    """Fill `engine`'s verdicts for `rules` with `project.jobs` processes at most at any
+    time. Rules left without a verdict (a lane that could not start or failed) are
+    evaluated by the engine afterwards, as in a serial run."""
     project = engine.project
     side = [r for r in rules if r.id in READS_NO_PYTHON]
     rest = [r for r in rules if r.id not in READS_NO_PYTHON]
@@ -98,21 +98,24 @@ def evaluate(engine, rules: list) -> None:
     lanes: list[_Lane] = []
     queue = -1
     jobs = project.jobs
-    project.jobs = 1   # the lanes are the parallelism: a pool beside them only competes
+    side_jobs = max(1, jobs // 2)   # the first phase's processes, shared with each one's pool
     try:
-        lane = _fork(engine, lambda: _evaluate_all(engine, side)) if side else None
+        lane = _fork(engine, lambda: _evaluate_all(engine, side), jobs=side_jobs) if side else None
         if lane is not None:
             lanes.append(lane)
+        project.jobs = max(1, jobs - side_jobs) if lane is not None else jobs
         if any(r.id in WEIGHTS for r in rest):
             _warm(project)
         if lanes and _finished(lanes[0], WAIT_FOR_SIDE_S):
-            _collect(engine, lanes[0])   # its facts, then, are lane B's inheritance too
+            _collect(engine, lanes[0])   # its facts, then, are the later lanes' inheritance too
             lanes.pop(0)
+        project.jobs = 1   # from here on the lanes are the parallelism: a pool would compete
         work = units(rest)
         queue = _queue(len(work))
-        lane = _fork(engine, lambda: _drain(engine, work, queue)) if len(work) > 1 else None
-        if lane is not None:
-            lanes.append(lane)
+        for _ in range(min(jobs - 1, len(work) - 1) if queue >= 0 else 0):
+            lane = _fork(engine, lambda: _drain(engine, work, queue))
+            if lane is not None:
+                lanes.append(lane)
         _drain(engine, work, queue)
         while lanes:
             _collect(engine, lanes[-1])
@@ -184,9 +187,10 @@ def _warm(project) -> None:
             pass
 
 
-def _fork(engine, work) -> _Lane | None:
-    """A child that runs `work()` and sends back the verdicts and problems it then holds;
-    None when no process can be started (the parent then does that work)."""
+def _fork(engine, work, jobs: int = 1) -> _Lane | None:
+    """A child that runs `work()` (with a pool of `jobs` processes where per-file work pays
+    for one) and sends back the verdicts, problems and small facts it then holds; None when
+    no process can be started (the parent then does that work)."""
     try:
         read_end, write_end = os.pipe()
     except OSError:
@@ -201,7 +205,7 @@ def _fork(engine, work) -> _Lane | None:
         status = 1
         try:
             os.close(read_end)
-            _become_lane(engine.project)
+            _become_lane(engine.project, jobs)
             work()
             payload = pickle.dumps((engine._verdicts, engine.project.problems, _facts_to_send(engine.project)),
                                    protocol=pickle.HIGHEST_PROTOCOL)
@@ -239,12 +243,12 @@ def _finished(lane: _Lane, timeout: float) -> bool:
         return False
 
 
-def _become_lane(project) -> None:
-    """A lane is one process: no pool of its own, its own cache connection (a SQLite
-    connection must not be used across a fork), default signal actions."""
+def _become_lane(project, jobs: int = 1) -> None:
+    """A lane has its share of the jobs, its own cache connection (a SQLite connection must
+    not be used across a fork) and default signal actions."""
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, signal.SIG_DFL)
-    project.jobs = 1
+    project.jobs = jobs
     cache = getattr(project, "cache", None)
     if cache is not None:
         _HELD.append(cache)

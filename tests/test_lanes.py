@@ -62,8 +62,8 @@ def forks(monkeypatch):
     started: list[int] = []
     real = lanes._fork
 
-    def spy(engine, rules):
-        lane = real(engine, rules)
+    def spy(engine, work, jobs=1):
+        lane = real(engine, work, jobs)
         started.append(lane.pid)
         return lane
 
@@ -109,6 +109,23 @@ def test_lanes_give_the_serial_report(tmp_path, forks, here, sample):
     assert all(_gone(pid) for pid in forks), "a lane was left running or unreaped"
 
 
+@pytest.mark.parametrize("jobs", [3, 4])
+def test_more_jobs_more_lanes_same_report(tmp_path, forks, monkeypatch, jobs):
+    """With N jobs: lane A and this process share the first phase (each with its half of the
+    jobs for a per-file pool, which kicks in here at any size), then N - 1 lanes drain the
+    work queue beside this process."""
+    from auditor import cache as cache_mod
+
+    monkeypatch.setattr(cache_mod, "PARALLEL_MIN_FILES", 2)
+    monkeypatch.setattr(cache_mod, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(cache_mod, "CHUNK_FILES", 3)
+    repo = _with_problems(tmp_path, "halfway")
+    serial = _report(repo, 1, profile="production")
+    assert _report(repo, jobs, profile="production") == serial
+    assert len(forks) == jobs
+    assert all(_gone(pid) for pid in forks)
+
+
 def test_lanes_on_a_generated_monorepo_with_cache(tmp_path, forks):
     repo = tmp_path / "gen"
     subprocess.run([sys.executable, str(ROOT / "bench" / "generate.py"), str(repo), "--files", "400",
@@ -132,8 +149,8 @@ def test_a_failed_lane_is_redone_here(tmp_path, forks, here, monkeypatch, failur
     serial = _report(repo, 1)
     real_become = lanes._become_lane
 
-    def broken(project):
-        real_become(project)
+    def broken(project, jobs=1):
+        real_become(project, jobs)
         if failure == "exit":
             os._exit(3)
         if failure == "signal":
