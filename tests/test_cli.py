@@ -304,3 +304,30 @@ def test_text_report_neutralises_terminal_escapes_in_file_names(tmp_path):
     result = run(str(root), "--no-config", "--select", "VCS004")
     assert "\x1b" not in result.output and "\x07" not in result.output
     assert "\\x1b]0;pwned" in result.output
+
+
+def test_the_command_exits_without_teardown_yet_delivers_everything(tmp_path):
+    """`mlaudit` ends with `os._exit` after flushing (auditor/cli.py:_exit_now): the exit
+    codes stay those of the contract, and piped output and report files arrive whole."""
+    import subprocess
+    import sys
+
+    from tests.helpers import copy_sample
+
+    repo = copy_sample("halfway", tmp_path)
+
+    def cli_run(*args):
+        return subprocess.run([sys.executable, "-m", "auditor", *args], capture_output=True, text=True,
+                              cwd=ROOT)
+
+    piped = cli_run(str(repo), "-f", "json")
+    assert piped.returncode == 0
+    assert len(json.loads(piped.stdout)["results"]) >= 40          # the whole report came through
+    below = cli_run(str(repo), "--fail-under", "99", "-q")
+    assert below.returncode == 1 and "Threshold 99: NOT met" in below.stdout
+    out = tmp_path / "report.sarif"
+    written = cli_run(str(repo), "-f", "sarif", "-o", str(out))
+    assert written.returncode == 0 and json.loads(out.read_text())["runs"]
+    missing = cli_run(str(tmp_path / "nope"))
+    assert missing.returncode == 2 and missing.stderr.startswith("mlaudit: error:")
+    assert "Traceback" not in missing.stderr
