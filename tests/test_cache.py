@@ -262,8 +262,10 @@ def test_cli_no_cache_writes_nothing_and_matches(tmp_path):
 def test_warm_run_does_not_import_jsonschema(tmp_path):
     repo = copy_sample("halfway", tmp_path)
     cache_dir = tmp_path / "cache"
-    probe = ("import sys, runpy\nsys.argv = ['mlaudit', %r, '-q', '--exit-zero', '--no-config']\n"
-             "try:\n    runpy.run_module('auditor', run_name='__main__')\nexcept SystemExit:\n    pass\n"
+    # the click command itself (`mlaudit` would end with os._exit before the probe prints)
+    probe = ("import sys\nfrom auditor.cli import cli\n"
+             "try:\n    cli.main([%r, '-q', '--exit-zero', '--no-config'], prog_name='mlaudit')\n"
+             "except SystemExit:\n    pass\n"
              "print('JSONSCHEMA' if 'jsonschema' in sys.modules else 'NO-JSONSCHEMA', "
              "'GIT' if 'git' in sys.modules else 'NO-GIT')\n") % str(repo)
     env = {**os.environ, "MLAUDIT_CACHE_DIR": str(cache_dir)}
