@@ -17,7 +17,7 @@ from auditor import lanes
 from auditor.audit import AuditOptions, run_audit
 from auditor.model import Rule
 from auditor.reporters.json_report import report_dict
-from tests.helpers import ROOT, copy_sample, git
+from tests.helpers import ROOT, copy_sample, git, write_tree
 
 BROKEN = {
     "src/pipeline/broken.py": "import sklearn\nfrom sklearn.model_selection import train_test_split\n"
@@ -80,14 +80,7 @@ def _gone(pid: int) -> bool:
 
 
 def _with_problems(tmp_path, sample):
-    repo = copy_sample(sample, tmp_path)
-    for rel, content in BROKEN.items():
-        path = repo / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, bytes):
-            path.write_bytes(content)
-        else:
-            path.write_text(content)
+    repo = write_tree(copy_sample(sample, tmp_path), BROKEN)
     git(repo, "add", "-A")
     git(repo, "commit", "-q", "-m", "broken inputs")
     return repo
