@@ -1,4 +1,4 @@
-"""Rule evaluation in two processes at once on large repositories ("lanes").
+"""Rule evaluation in parallel processes on large repositories ("lanes").
 
 Why: the per-file work of an audit (file headers, secret scans, parsed bodies) already runs
 in the pool of `cache.cached_map`, but the rules run one after another in one process, and
@@ -10,9 +10,9 @@ on a large tree they are most of a cold run. Given the snapshot, rules are indep
 2. Then `jobs - 1` children (lanes B) are forked: they inherit the index copy-on-write, and
    they and this process take the remaining rules, heaviest first, from one work queue.
 
-A child sends back its verdicts and the problems it met (pickled, through a pipe); this
-process adds them to its own. Nothing else crosses: facts a child computed stay in it.
-The report is identical to a serial run: every verdict is a function of the snapshot and
+A child sends back its verdicts, the problems it met and the few small facts of
+`SENT_BACK` it built (pickled, through a pipe); this process adds them to its own. Nothing
+else crosses: the facts a child computed stay in it. The report is identical to a serial run: every verdict is a function of the snapshot and
 the rule alone (a rule that refers to another evaluates it in its own lane), and problems
 form a set. A child that fails in any way is not trusted: its rules are evaluated here
 afterwards.
@@ -52,18 +52,18 @@ WEIGHTS = {
 }
 
 # Rules that share a costly fact other than Python's (the infrastructure model), or refer to
-# one another (`rule = "DEPLOY001"`), go to the same half, so that only one process builds
-# it; the group weighs that fact once more.
+# one another (`rule = "DEPLOY001"`), form one piece of work, so that only one process
+# builds it; the piece weighs that fact once more.
 TOGETHER = (
     (frozenset({"DATA001", "DATA002", "DEPLOY001", "DEPLOY002", "DEPLOY003", "DEPLOY004", "DEPLOY005",
                 "INFRA001", "INFRA002", "INFRA003", "INFRA004", "INFRA005", "MON001", "MON002", "MON003",
                 "MON004"}), 17),
 )
 
-# What the second lane should inherit ready-made rather than build again.
+# What the second phase's lanes should inherit ready-made rather than build again.
 _SHARED_FACTS = ("python",)
-# Small facts lane A builds that later rules need too: sent back with its verdicts, so that
-# neither this process nor lane B builds them again.
+# Small facts that lane A builds and later rules need too: sent back with its verdicts, so
+# that no later lane builds them again.
 SENT_BACK = ("infra", "ci", "precommit", "deps", "git")
 WAIT_FOR_SIDE_S = 0.2   # how long the second phase waits for lane A's facts before going on
 
@@ -176,7 +176,7 @@ def _evaluate_all(engine, rules: list) -> None:
 
 
 def _warm(project) -> None:
-    """Build the facts most remaining rules share, so that lane B inherits them. A fact that
+    """Build the facts most remaining rules share, so that later lanes inherit them. A fact that
     fails here fails again in the rule that needs it, which reports it as that rule's error."""
     for name in _SHARED_FACTS:
         try:

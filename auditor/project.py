@@ -394,7 +394,7 @@ class Project:
         joined that way (a newline or non-ASCII character in some path)."""
         if self._joined is None:
             joined = "\n".join(self.files)
-            ok = "\n" not in "".join(self.files) and joined.isascii()
+            ok = joined.count("\n") == max(len(self.files) - 1, 0) and joined.isascii()
             starts, pos = [], 0
             for f in self.files if ok else ():
                 starts.append(pos)
