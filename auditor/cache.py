@@ -30,6 +30,7 @@ number of jobs: the pool only changes where a pure function runs.
 from __future__ import annotations
 
 import hashlib
+import math
 import os
 import sys
 from pathlib import Path
@@ -66,10 +67,44 @@ def default_cache_dir() -> Path:
 
 
 def default_jobs() -> int:
+    """The CPUs this process may use: its affinity mask, bounded by a cgroup CPU quota (a
+    container limited with `--cpus=2` still sees every CPU of its host)."""
     try:
-        return max(1, len(os.sched_getaffinity(0)))  # type: ignore[attr-defined]
+        cpus = max(1, len(os.sched_getaffinity(0)))  # type: ignore[attr-defined]
     except (AttributeError, OSError):
-        return max(1, os.cpu_count() or 1)
+        cpus = max(1, os.cpu_count() or 1)
+    quota = cgroup_cpu_quota()
+    return max(1, min(cpus, math.ceil(quota))) if quota else cpus
+
+
+# cgroup v2, then v1: the CPU time a container may use per period
+CGROUP_CPU_MAX = "/sys/fs/cgroup/cpu.max"
+CGROUP_V1_QUOTA = ("/sys/fs/cgroup/cpu/cpu.cfs_quota_us", "/sys/fs/cgroup/cpu/cpu.cfs_period_us")
+
+
+def cgroup_cpu_quota() -> float | None:
+    """CPUs' worth of time the cgroup allows (2.0 for `--cpus=2`); None when unlimited or
+    unknown (no cgroup files: not Linux, or not readable)."""
+    def read(path: str) -> str | None:
+        try:
+            with open(path, encoding="ascii") as fh:
+                return fh.read(256).strip()
+        except (OSError, ValueError):
+            return None
+
+    v2 = read(CGROUP_CPU_MAX)
+    if v2 is not None:
+        parts = v2.split()
+        pairs = [(parts[0], parts[1])] if len(parts) == 2 else []
+    else:
+        pairs = [(read(CGROUP_V1_QUOTA[0]) or "", read(CGROUP_V1_QUOTA[1]) or "")]
+    for quota, period in pairs:
+        try:
+            q, p = int(quota), int(period)
+        except ValueError:
+            return None   # "max": no limit
+        return q / p if q > 0 and p > 0 else None
+    return None
 
 
 # --------------------------------------------------------------------------- store

@@ -7,8 +7,9 @@ on a large tree they are most of a cold run. Given the snapshot, rules are indep
 1. At the start a forked child (lane A) evaluates rules that read no Python facts (secrets,
    CI model, dependencies), while this process builds the Python index and its word index,
    which most other rules share. Each has half of the jobs for its per-file pool.
-2. Then `jobs - 1` children (lanes B) are forked: they inherit the index copy-on-write, and
-   they and this process take the remaining rules, heaviest first, from one work queue.
+2. Then up to `jobs - 1` children (lanes B, `MAX_LANES` processes in all) are forked: they
+   inherit the index copy-on-write, and they and this process take the remaining rules,
+   heaviest first, from one work queue.
 
 A child sends back its verdicts, the problems it met and the few small facts of
 `SENT_BACK` it built (pickled, through a pipe); this process adds them to its own. Nothing
@@ -34,6 +35,9 @@ import signal
 from dataclasses import dataclass
 
 MIN_FILES = 2000   # below this a fork costs more than the rules it moves
+# Processes of the second phase at most: its heaviest piece (DATA005) is a third of its work,
+# so more lanes only add forks (each touches, and so copies, part of the parent's memory).
+MAX_LANES = 4
 
 # Rules whose facts are not Python's: they run in lane A while the Python index is built
 # (the rules of the infrastructure model go with the rules that share it, below: the two
@@ -112,7 +116,7 @@ def evaluate(engine, rules: list) -> None:
         project.jobs = 1   # from here on the lanes are the parallelism: a pool would compete
         work = units(rest)
         queue = _queue(len(work))
-        for _ in range(min(jobs - 1, len(work) - 1) if queue >= 0 else 0):
+        for _ in range(min(jobs, MAX_LANES, len(work)) - 1 if queue >= 0 else 0):
             lane = _fork(engine, lambda: _drain(engine, work, queue))
             if lane is not None:
                 lanes.append(lane)

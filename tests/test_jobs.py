@@ -67,3 +67,26 @@ def test_cli_jobs_option_validates(tmp_path):
                          capture_output=True, text=True, cwd=ROOT)
     assert out.returncode == 2
     assert "--jobs" in out.stderr
+
+
+@pytest.mark.parametrize("v2, v1, affinity, expected", [
+    ("max 100000", None, 8, 8),                 # cgroup v2, no limit
+    ("200000 100000", None, 8, 2),              # `docker run --cpus=2`
+    ("150000 100000", None, 8, 2),              # 1.5 CPUs: two processes still pay
+    ("400000 100000", None, 2, 2),              # the affinity mask is smaller
+    (None, ("-1", "100000"), 8, 8),             # cgroup v1, no limit
+    (None, ("300000", "100000"), 8, 3),         # cgroup v1 quota
+    (None, None, 4, 4),                         # no cgroup files (not Linux, or hidden)
+    ("garbage", None, 4, 4),
+])
+def test_default_jobs_follow_a_cgroup_cpu_quota(tmp_path, monkeypatch, v2, v1, affinity, expected):
+    def write(name, text):
+        path = tmp_path / name
+        if text is not None:
+            path.write_text(text + "\n")
+        return str(path)
+
+    monkeypatch.setattr(cache_mod, "CGROUP_CPU_MAX", write("cpu.max", v2))
+    monkeypatch.setattr(cache_mod, "CGROUP_V1_QUOTA", (write("quota", v1 and v1[0]), write("period", v1 and v1[1])))
+    monkeypatch.setattr(cache_mod.os, "sched_getaffinity", lambda pid: set(range(affinity)), raising=False)
+    assert cache_mod.default_jobs() == expected

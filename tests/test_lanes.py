@@ -119,6 +119,14 @@ def test_more_jobs_more_lanes_same_report(tmp_path, forks, monkeypatch, jobs):
     assert all(_gone(pid) for pid in forks)
 
 
+def test_second_phase_lanes_are_capped(tmp_path, forks, monkeypatch):
+    repo = copy_sample("halfway", tmp_path)
+    serial = _report(repo, 1)
+    monkeypatch.setattr(lanes, "MAX_LANES", 2)
+    assert _report(repo, 8, profile=None) == serial
+    assert len(forks) == 2            # lane A, and one lane beside this process
+
+
 def test_lanes_on_a_generated_monorepo_with_cache(tmp_path, forks):
     repo = tmp_path / "gen"
     subprocess.run([sys.executable, str(ROOT / "bench" / "generate.py"), str(repo), "--files", "400",
