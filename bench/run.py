@@ -6,6 +6,8 @@ alternate with repo-review's, so both sides of a ratio see the same machine load
 
 - cold:  `mlaudit REPO --no-cache`            / `git ls-files -z | xargs -0 cat > /dev/null`
 - warm:  `mlaudit REPO` with a filled cache    / the same raw read
+- one changed: `mlaudit CLONE` with a filled cache and one module edited before each run
+  (the pre-commit case; a clone, so the benchmarked repository is never written)
 - small: `mlaudit SAMPLE` / `repo-review SAMPLE` on a bundled sample repo (git-initialised copy)
 - peak RSS of the cold run (the largest single process; pool workers are reported apart)
 
@@ -105,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repo-review", type=Path, help="repo-review executable")
     ap.add_argument("--setup-repo-review", action="store_true",
                     help=f"create {DEFAULT_RR_VENV.relative_to(ROOT)} with repo-review if missing")
-    ap.add_argument("--skip", action="append", default=[], choices=["cold", "warm", "small"])
+    ap.add_argument("--skip", action="append", default=[], choices=["cold", "warm", "changed", "small"])
     ap.add_argument("--json", action="store_true", help="also print the results as one JSON line")
     args = ap.parse_args(argv)
 
@@ -153,6 +155,24 @@ def main(argv: list[str] | None = None) -> int:
             print(f"cache fill: {fill:.3f} s", flush=True)
             print(f"warm:       {warm:.3f} s  raw read {wraw:.3f} s  ratio {warm / wraw:.2f}  (target <= 1.5)",
                   flush=True)
+        if "changed" not in args.skip:
+            # the pre-commit case: the cache is filled, then one module changes before each run
+            # (in a clone, so the benchmarked repository itself is never written)
+            clone_dir = Path(tempfile.mkdtemp(prefix="mlaudit-bench-changed-"))
+            temps.append(clone_dir)
+            clone = clone_dir / "repo"
+            subprocess.run(["git", "clone", "-q", str(repo), str(clone)], check=True, capture_output=True)
+            module = next(p for p in subprocess.run(["git", "ls-files", "*.py"], cwd=clone, capture_output=True,
+                                                    text=True, check=True).stdout.split("\n") if p)
+            timed(audit + [str(clone)], env=env)   # fill the cache for the clone
+            changed = []
+            for n in range(args.runs):
+                with open(clone / module, "a", encoding="utf-8") as fh:
+                    fh.write(f"# edit {n}\n")
+                changed.append(timed(audit + [str(clone)], env=env)[0])
+            m_changed = statistics.median(changed)
+            out.update(one_changed_s=round(m_changed, 3))
+            print(f"one changed: {m_changed:.3f} s (cache filled, one module edited before each run)", flush=True)
         if "small" not in args.skip:
             rr = args.repo_review or DEFAULT_RR_VENV / "bin" / "repo-review"
             if args.setup_repo_review and args.repo_review is None:
