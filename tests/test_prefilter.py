@@ -444,6 +444,12 @@ def test_called_names_are_whole_words_in_modules_not_in_notebook_json(tmp_path):
     idx = Project(root).fact("python")
     assert idx.mentioning(call_filter([".sample"])) == {"caller.py", "spaced.py", "eda.ipynb"}
     assert idx.mentioning(keyword_filter(["random_state"])) == {"kw2.py"}
+    # the same test on one module's text
+    sample = call_filter([".sample"])
+    assert [sample.in_module((root / f).read_text()) for f in ("helper.py", "caller.py", "spaced.py")] \
+        == [False, True, True]
+    assert sample.in_module("x = \uff53ample(n=1)\n")          # NFKC: no promise for non-ASCII text
+    assert call_filter(["pandas.read_*"]).in_module("read_parquet(x)")   # a glob: substring semantics
     assert [c.name for c in idx.modules["eda.ipynb"].calls] == ["sample"]
 
 

@@ -62,11 +62,6 @@ _SPLIT_TOKENS = call_filter([p for patterns, _, _ in _SEEDED_SPLITTERS for p in 
 _QUICK_SPLIT_NAMES = frozenset(p.rsplit(".", 1)[-1] for patterns, _, _ in _SEEDED_SPLITTERS
                                for p in patterns + _KFOLDS) - {"shuffle"}
 _NEEDS_BODY = call_filter(_PERMUTATIONS + [".sample", "sklearn.utils.shuffle"])
-# the same test for a module's own text: there a called name stands as a whole word, so
-# `def split_sample(` calls no `.sample` (the filter above also serves notebooks' JSON,
-# where `\nsample(` starts a line)
-_NEEDS_BODY_IN_MODULE = re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, _NEEDS_BODY.tokens))
-                                   + r")(?!\w)(?:" + CALL_AFTER.pattern + ")")
 
 
 def is_entry_point(m) -> bool:
@@ -140,7 +135,7 @@ def _argument_seeded_splits(idx, m) -> list[tuple[Evidence, bool]] | None:
     expressions alone; None when the parsed module is needed (another kind of split, a
     split without a seed argument, or calls `call_sites` cannot read exactly)."""
     text = idx.source(m.path) if m.kind == "module" else None
-    if text is None or _NEEDS_BODY_IN_MODULE.search(text):
+    if text is None or _NEEDS_BODY.in_module(text):   # (`def split_sample(` calls no `.sample`)
         return None
     calls = call_sites(text, _QUICK_SPLIT_NAMES, m.package)
     if calls is None:

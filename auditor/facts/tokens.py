@@ -20,7 +20,7 @@ class TextFilter:
     followed by `(` or ` as`) or, with `word`, right after a word holding a token for which
     `word(w)` holds (`manual_seed`); or `confirm` must be found somewhere in the text."""
 
-    __slots__ = ("tokens", "confirm", "after", "fold", "word", "whole", "_ends")
+    __slots__ = ("tokens", "confirm", "after", "fold", "word", "whole", "_ends", "_words_then")
 
     def __init__(self, tokens: tuple[str, ...], confirm: re.Pattern[str] | None = None, *,
                  after: re.Pattern[str] | None = None, fold: bool = False, word=None,
@@ -34,6 +34,7 @@ class TextFilter:
         # .py file it stands as a word of its own (a notebook's JSON may glue `\n` to it)
         self.whole = whole
         self._ends = None         # `_after` as one regex, compiled when first needed
+        self._words_then = None   # the same with a word start before each token (`in_module`)
 
     @property
     def key(self) -> tuple:
@@ -75,6 +76,19 @@ class TextFilter:
                     return True
                 i = text.find(t, end)
         return False
+
+    def in_module(self, text: str) -> bool:
+        """This test for a `.py` file's own text: a `whole` identifier stands there as a word of
+        its own (`def split_sample(` calls no `sample`). Non-ASCII text is not ruled out:
+        Python reads identifiers NFKC-normalised (`ｓample` is `sample`)."""
+        if not (self.whole and self.after is not None and self.word is None and not self.fold):
+            return self(text)
+        if not text.isascii():
+            return True
+        if self._words_then is None:
+            self._words_then = re.compile(f"(?<!\\w)(?:{_alternation(self.tokens)})(?!\\w)(?:{self.after.pattern})",
+                                          self.after.flags)
+        return self._words_then.search(text) is not None
 
     def __call__(self, text: str) -> bool:
         haystack = text.lower() if self.fold else text
