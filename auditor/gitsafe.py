@@ -226,8 +226,12 @@ class SafeGit:
         try:
             return run_git(self.root, *argv, extra_config=extra, check=check, timeout=timeout)
         except GitTimeout as exc:
-            self._dead = f"{exc}; git is not used further for this repository"
+            self._give_up(exc)
             raise
+
+    def _give_up(self, exc: GitTimeout) -> None:
+        """After a timeout every later call fails at once (a hanging git hangs again)."""
+        self._dead = f"{exc}; git is not used further for this repository"
 
     def run(self, *argv: str, check: bool = True, timeout: float | None = None) -> bytes:
         return self._call(*argv, check=check, extra=self._driver_overrides(), timeout=timeout)
@@ -247,7 +251,7 @@ class SafeGit:
             try:
                 return self._pending.wait()
             except GitTimeout as exc:
-                self._git._dead = f"{exc}; git is not used further for this repository"
+                self._git._give_up(exc)
                 raise
 
         def cancel(self) -> None:
