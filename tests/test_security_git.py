@@ -37,6 +37,13 @@ def _repo(tmp_path: Path, files: dict | None = None) -> Path:
     return make_repo(tmp_path, files, use_git=True)
 
 
+def _commit_attributes(root: Path, line: str) -> None:
+    """Commit a .gitattributes that routes files through a (hostile) driver."""
+    (root / ".gitattributes").write_text(line)
+    git(root, "add", ".gitattributes")
+    git(root, "commit", "-q", "-m", "attributes")
+
+
 def _control(root: Path, tmp_path: Path, marker: Path, *commands: tuple[str, ...]) -> None:
     """Plain git on a copy of the repository does run the configured command."""
     copy = tmp_path / "control"
@@ -79,9 +86,7 @@ def test_fsmonitor_from_an_included_file_is_not_run(tmp_path: Path):
 def test_clean_and_process_filters_are_not_run(tmp_path: Path, driver: str):
     marker = tmp_path / f"{driver}-ran"
     root = _repo(tmp_path)
-    (root / ".gitattributes").write_text("* filter=evil diff=evil\n")
-    git(root, "add", ".gitattributes")
-    git(root, "commit", "-q", "-m", "attributes")
+    _commit_attributes(root, "* filter=evil diff=evil\n")
     git(root, "config", f"filter.evil.{driver}", marker_cmd(marker))
     git(root, "config", "filter.evil.required", "false")
     time.sleep(0.01)
@@ -95,9 +100,7 @@ def test_filter_whose_name_contains_an_equals_sign_is_neutralised(tmp_path: Path
     """`-c filter.a=b.clean=` would be mis-split; settings go through GIT_CONFIG_* instead."""
     marker = tmp_path / "odd-filter-ran"
     root = _repo(tmp_path)
-    (root / ".gitattributes").write_text("* filter=a=b\n")
-    git(root, "add", ".gitattributes")
-    git(root, "commit", "-q", "-m", "attributes")
+    _commit_attributes(root, "* filter=a=b\n")
     (root / ".git" / "config").write_text((root / ".git" / "config").read_text()
                                           + f'[filter "a=b"]\n\tclean = {marker_cmd(marker)}\n')
     time.sleep(0.01)
@@ -110,9 +113,7 @@ def test_filter_whose_name_contains_an_equals_sign_is_neutralised(tmp_path: Path
 def test_textconv_external_diff_and_pager_are_not_run(tmp_path: Path):
     marker = tmp_path / "diff-ran"
     root = _repo(tmp_path)
-    (root / ".gitattributes").write_text("*.py diff=evil\n")
-    git(root, "add", ".gitattributes")
-    git(root, "commit", "-q", "-m", "attributes")
+    _commit_attributes(root, "*.py diff=evil\n")
     git(root, "config", "diff.evil.textconv", marker_cmd(marker))
     git(root, "config", "diff.external", marker_cmd(marker))
     git(root, "config", "core.pager", marker_cmd(marker))
